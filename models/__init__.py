@@ -1,0 +1,38 @@
+"""SQLAlchemy tables of Quanze; the only place a table is declared (design.md §2)."""
+
+from models.audit import AuditEvent, AuditHead
+from models.base import Base
+from models.catalogue import CatalogueBatch, PowerItem, item_relations
+from models.delegations import IN_FORCE_STATUSES, Delegation
+from models.enums import (
+    CutoverRule,
+    DelegationMode,
+    DelegationStatus,
+    ItemCategory,
+    OrgKind,
+    PopulationClass,
+    Role,
+)
+from models.organizations import EnforcementCertificate, Membership, Organization, User
+
+__all__ = [
+    "IN_FORCE_STATUSES",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "CatalogueBatch",
+    "CutoverRule",
+    "Delegation",
+    "DelegationMode",
+    "DelegationStatus",
+    "EnforcementCertificate",
+    "ItemCategory",
+    "Membership",
+    "OrgKind",
+    "Organization",
+    "PopulationClass",
+    "PowerItem",
+    "Role",
+    "User",
+    "item_relations",
+]

@@ -1,0 +1,34 @@
+"""The `quanze` command line; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from models.db import default_database_url
+from web.cli.state import CliState
+
+
+@click.group()
+@click.option(
+    "--database-url",
+    envvar="QUANZE_DATABASE_URL",
+    help="SQLAlchemy URL; default: SQLite in ./instance (env QUANZE_DATABASE_URL).",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """Quanze (权责): delegated-power transfers to townships."""
+    ctx.obj = CliState(database_url or default_database_url())
+
+
+def _register() -> None:
+    # Imported here, not at module top, so `import web.cli` stays side-effect free.
+    from web.cli import db as db_cmds
+
+    for module in (db_cmds,):
+        module.register(cli)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    cli()

@@ -1,0 +1,34 @@
+"""What every CLI command shares: database URL, engine, sessions and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.db import make_engine, make_session_factory
+from workflows.clock import SystemClock
+
+
+@dataclass
+class CliState:
+    """Lazily built resources for one CLI invocation (nothing is opened at import time)."""
+
+    database_url: str
+    clock: SystemClock = field(default_factory=SystemClock)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine for this run."""
+        return make_engine(self.database_url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Session factory bound to the engine."""
+        return make_session_factory(self.engine)
+
+    def session(self) -> Session:
+        """A new session; callers use it as a context manager."""
+        return self.session_factory()

@@ -1,0 +1,1 @@
+"""Data files shipped with Quanze (sample county, catalogue, holiday overrides, rules)."""
