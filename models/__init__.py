@@ -1,5 +1,6 @@
 """SQLAlchemy tables of Quanze; the only place a table is declared (design.md §2)."""
 
+from models.api_tokens import ApiToken, LoginAttempt
 from models.audit import AuditEvent, AuditHead
 from models.base import Base
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
@@ -17,6 +18,8 @@ from models.organizations import EnforcementCertificate, Membership, Organizatio
 
 __all__ = [
     "IN_FORCE_STATUSES",
+    "ApiToken",
+    "LoginAttempt",
     "AuditEvent",
     "AuditHead",
     "Base",
