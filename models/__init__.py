@@ -5,6 +5,7 @@ from models.audit import AuditEvent, AuditHead
 from models.base import Base
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
 from models.delegations import IN_FORCE_STATUSES, Delegation
+from models.documents import Document
 from models.enums import (
     CutoverRule,
     DelegationMode,
@@ -28,6 +29,7 @@ __all__ = [
     "Delegation",
     "DelegationMode",
     "DelegationStatus",
+    "Document",
     "EnforcementCertificate",
     "ItemCategory",
     "Membership",
