@@ -6,6 +6,7 @@ from models.base import Base
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
 from models.delegations import IN_FORCE_STATUSES, Delegation
 from models.documents import Document
+from models.engine import HumanTask, ProcessDefinition, ProcessInstance
 from models.enums import (
     CutoverRule,
     DelegationMode,
@@ -31,12 +32,15 @@ __all__ = [
     "DelegationStatus",
     "Document",
     "EnforcementCertificate",
+    "HumanTask",
     "ItemCategory",
     "Membership",
     "OrgKind",
     "Organization",
     "PopulationClass",
     "PowerItem",
+    "ProcessDefinition",
+    "ProcessInstance",
     "Role",
     "User",
     "item_relations",
