@@ -4,6 +4,16 @@ from models.api_tokens import ApiToken, LoginAttempt
 from models.audit import AuditEvent, AuditHead
 from models.base import Base
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
+from models.deadlines import (
+    Deadline,
+    DeadlineExtension,
+    DeadlineRule,
+    DeadlineStatus,
+    ExpiryAction,
+    Notification,
+    PeriodUnit,
+    WebhookDelivery,
+)
 from models.delegations import IN_FORCE_STATUSES, Delegation
 from models.documents import Document
 from models.engine import HumanTask, ProcessDefinition, ProcessInstance
@@ -19,6 +29,14 @@ from models.enums import (
 from models.organizations import EnforcementCertificate, Membership, Organization, User
 
 __all__ = [
+    "Deadline",
+    "DeadlineExtension",
+    "DeadlineRule",
+    "DeadlineStatus",
+    "ExpiryAction",
+    "Notification",
+    "PeriodUnit",
+    "WebhookDelivery",
     "IN_FORCE_STATUSES",
     "ApiToken",
     "LoginAttempt",
