@@ -1,0 +1,130 @@
+"""Read a CSV or XLSX list into rows keyed by canonical column, with sheet row numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from workflows.errors import ValidationFailed
+
+# Counties' Excel exports are often GB18030 (GBK); UTF-8 with or without BOM comes first.
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its 1-based sheet row number and its cells by canonical column."""
+
+    number: int
+    cells: dict[str, object]
+
+    def text(self, column: str) -> str:
+        """The cell as stripped text ('' when absent or empty)."""
+        value = self.cells.get(column)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+
+@dataclass
+class Table:
+    """A read file: which canonical columns it has, and its non-empty rows."""
+
+    name: str
+    columns: set[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def normalize_header(header: object) -> str:
+    """Header text without spaces, required-markers or case, for alias lookup."""
+    text = "" if header is None else str(header)
+    for junk in (" ", "\u3000", "\ufeff", "\n", "*", "＊"):
+        text = text.replace(junk, "")
+    return text.lower()
+
+
+def read_table(path: str | Path, aliases: dict[str, str], required: tuple[str, ...]) -> Table:
+    """Read CSV/XLSX; headers are mapped through `aliases` (normalized header → column)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationFailed([_file_error(f"文件不存在：{path} / no such file: {path}")])
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        raw = _xlsx_rows(path)
+    elif suffix in {".csv", ".txt"}:
+        raw = _csv_rows(path)
+    else:
+        raise ValidationFailed([_file_error(
+            f"不支持的文件类型：{suffix or '(无)'}，应为 CSV 或 XLSX / unsupported file type, use CSV or XLSX")])
+    return _to_table(path.name, raw, aliases, required)
+
+
+def _file_error(message: str, field_name: str = "file") -> dict:
+    return {"row": 1, "field": field_name, "message": message}
+
+
+def _csv_rows(path: Path) -> list[list[object]]:
+    data = path.read_bytes()
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # One CSV record is one sheet row, even when a quoted cell spans lines.
+        return list(csv.reader(io.StringIO(text, newline="")))
+    raise ValidationFailed([_file_error(
+        "无法识别文件编码，应为 UTF-8 或 GB18030 / unreadable encoding: use UTF-8 or GB18030")])
+
+
+def _xlsx_rows(path: Path) -> list[list[object]]:
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a broken file
+        raise ValidationFailed([_file_error(
+            f"无法读取 XLSX 文件：{exc} / unreadable XLSX file: {exc}")]) from exc
+    try:
+        sheet = book.worksheets[0]
+        return [list(values) for values in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()  # read-only workbooks keep the file open until closed
+
+
+def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], required) -> Table:
+    if not raw:
+        raise ValidationFailed([_file_error("文件为空 / the file is empty")])
+    header = raw[0]
+    index: dict[str, int] = {}
+    for position, title in enumerate(header):
+        column = aliases.get(normalize_header(title))
+        if column is not None and column not in index:
+            index[column] = position
+    missing = [c for c in required if c not in index]
+    if missing:
+        raise ValidationFailed([
+            _file_error(f"缺少必需列：{c} / missing required column: {c}", c) for c in missing
+        ])
+    table = Table(name=name, columns=set(index))
+    for number, values in enumerate(raw[1:], start=2):
+        cells = {c: _cell(values, pos) for c, pos in index.items()}
+        if any(v not in (None, "") for v in cells.values()):
+            table.rows.append(Row(number, cells))
+    return table
+
+
+def _cell(values: list[object], position: int) -> object:
+    if position >= len(values):
+        return None
+    value = values[position]
+    if isinstance(value, datetime):
+        return value.date()  # Excel stores dates as datetimes at midnight
+    if isinstance(value, str):
+        return value.strip()
+    return value
