@@ -22,9 +22,11 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 def _register() -> None:
     # Imported here, not at module top, so `import web.cli` stays side-effect free.
+    from web.cli import audit as audit_cmds
+    from web.cli import calendar as calendar_cmds
     from web.cli import db as db_cmds
 
-    for module in (db_cmds,):
+    for module in (db_cmds, calendar_cmds, audit_cmds):
         module.register(cli)
 
 
