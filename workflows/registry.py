@@ -1,0 +1,269 @@
+"""The power registry: who may act on an item in a township on a date (domain.md §0)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from models import (
+    IN_FORCE_STATUSES,
+    CutoverRule,
+    Delegation,
+    DelegationMode,
+    Organization,
+    OrgKind,
+    PowerItem,
+    item_relations,
+)
+from workflows.directory import find_item, find_township
+from workflows.errors import LegalRuleViolation, NotFound
+
+ART_24 = "行政处罚法 第24条"
+BASIS = {
+    DelegationMode.GRANT: "行政处罚法 第24条（赋权，以乡镇人民政府名义实施）",
+    DelegationMode.ENTRUST: "行政处罚法 第20、21条（委托，以委托机关名义实施）",
+    DelegationMode.STATUTORY: "乡镇法定职权（依据法律法规直接设定）",
+    DelegationMode.ASSIST: "行政处罚法 第22、23条（县级部门管辖，乡镇协助）",
+}
+# Related inspection and coercive powers travel with a granted or entrusted penalty power.
+_TRAVELLING = (DelegationMode.GRANT, DelegationMode.ENTRUST)
+
+
+@dataclass(frozen=True)
+class Organ:
+    """An organization named in an answer: id and full name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Competence:
+    """Who acts on an item in a township on a day, in whose name, and who answers for it."""
+
+    item_code: str
+    item_name: str
+    township: str
+    on: date
+    mode: str
+    enforcement_subject: Organ  # whose name the decision carries (行政主体)
+    responsible_subject: Organ  # who answers for it (承担法律责任)
+    acting_org: Organ  # who does the work
+    assisting_org: Organ | None
+    document_no: str | None
+    delegation_id: int | None  # None: nothing delegated, the department keeps the power
+    effective_from: date | None
+    effective_to: date | None
+    basis: str
+    note: str | None
+    cutover_rule: str | None = None
+    cutover_days: int | None = None
+    via_item_code: str | None = None  # parent penalty item whose delegation this follows
+    department: Organ | None = None  # the item's original county department
+
+    def to_dict(self) -> dict:
+        """JSON-native form for the CLI, the API and exports."""
+        data = asdict(self)
+        for key in ("on", "effective_from", "effective_to"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def _in_force_on(row, on):
+    return and_(row.status.in_(IN_FORCE_STATUSES), row.effective_from <= on,
+                or_(row.effective_to.is_(None), row.effective_to >= on))
+
+
+@lru_cache(maxsize=2)
+def _who_statement(by_id: bool):
+    """One statement for `who`: item, department, township and the delegation lookup.
+
+    Built once per shape so each call only binds parameters; it holds no data.
+    """
+    dept, town = aliased(Organization), aliased(Organization)
+    own, via, d, via_item = (aliased(Delegation), aliased(Delegation), aliased(Delegation),
+                             aliased(PowerItem))
+    ref, on, code = bindparam("ref"), bindparam("on"), bindparam("code")
+    # The newest in-force row of the pair (ix_delegation_lookup: item, township, from).
+    own_id = (select(own.id).where(own.item_id == PowerItem.id, own.township_id == town.id,
+                                   _in_force_on(own, on))
+              .order_by(own.effective_from.desc()).limit(1).scalar_subquery())
+    # Else the grant/entrustment of a parent penalty item this power is related to.
+    parent_id = (select(via.id).join(item_relations, item_relations.c.item_id == via.item_id)
+                 .where(item_relations.c.related_item_id == PowerItem.id,
+                        via.township_id == town.id, via.mode.in_(_TRAVELLING),
+                        _in_force_on(via, on))
+                 .order_by(via.effective_from.desc()).limit(1).scalar_subquery())
+    town_match = town.id == ref if by_id else or_(town.name == ref, town.short_name == ref)
+    return (
+        select(PowerItem.code, PowerItem.name_zh, PowerItem.legal_basis, dept.id, dept.name,
+               town.id, town.name, d.id, d.mode, d.effective_from, d.effective_to,
+               d.document_no, d.note, d.cutover_rule, d.cutover_days, via_item.code)
+        .join(dept, dept.id == PowerItem.department_id)
+        .join(town, and_(town.kind == OrgKind.TOWNSHIP, town_match))
+        .outerjoin(d, d.id == func.coalesce(own_id, parent_id))
+        .outerjoin(via_item, and_(via_item.id == d.item_id, via_item.id != PowerItem.id))
+        .where(PowerItem.code == code)
+    )
+
+
+def _answer(item_code, item_name, legal_basis, dept: Organ, town: Organ, on: date, d) -> Competence:
+    """Build the answer of domain.md §0 from the delegation row (or its absence)."""
+    mode = DelegationMode(d["mode"]) if d else DelegationMode.ASSIST
+    if mode == DelegationMode.GRANT or mode == DelegationMode.STATUTORY:
+        subject, responsible, acting, assisting = town, town, town, None
+    elif mode == DelegationMode.ENTRUST:
+        subject, responsible, acting, assisting = dept, dept, town, None
+    else:
+        subject, responsible, acting, assisting = dept, dept, dept, town
+    cutover = d["cutover_rule"] if d else None
+    return Competence(
+        item_code=item_code, item_name=item_name, township=town.name, on=on, mode=mode.value,
+        enforcement_subject=subject, responsible_subject=responsible, acting_org=acting,
+        assisting_org=assisting, document_no=d["document_no"] if d else None,
+        delegation_id=d["id"] if d else None, effective_from=d["effective_from"] if d else None,
+        effective_to=d["effective_to"] if d else None,
+        basis=f"{BASIS[mode]}；{legal_basis}" if legal_basis else BASIS[mode],
+        note=d["note"] if d else "未下放，由县直部门实施 / not delegated, the department acts",
+        cutover_rule=getattr(cutover, "value", cutover), cutover_days=d["cutover_days"] if d else None,
+        via_item_code=d.get("via_item_code") if d else None, department=dept,
+    )
+
+
+def who(session: Session, item_code: str, township: str | int, on: date) -> Competence:
+    """The competent organs for one item in one township on one legal date."""
+    ref = township if isinstance(township, int) else str(township).strip()
+    by_id = isinstance(ref, int) or ref.isdigit()
+    params = {"ref": int(ref) if by_id else ref, "on": on, "code": str(item_code).strip()}
+    rows = session.execute(_who_statement(by_id), params).all()
+    if len(rows) != 1:
+        find_item(session, item_code)  # raises NotFound naming the unknown code
+        find_township(session, township)  # unknown or ambiguous township
+        raise NotFound(f"无法确定乡镇：{township} / cannot resolve township: {township}")
+    (code, name, basis, dept_id, dept_name, town_id, town_name, d_id, mode, d_from, d_to,
+     doc, note, cutover, cut_days, via_code) = rows[0]
+    d = None
+    if d_id is not None:
+        d = {"id": d_id, "mode": mode, "effective_from": d_from, "effective_to": d_to,
+             "document_no": doc, "note": note, "cutover_rule": cutover, "cutover_days": cut_days,
+             "via_item_code": via_code}
+    return _answer(code, name, basis, Organ(dept_id, dept_name), Organ(town_id, town_name), on, d)
+
+
+def _township_rows(session: Session, township_id: int, on: date) -> dict[int, dict]:
+    """The newest in-force delegation per item of one township (ix_delegation_township)."""
+    d = Delegation
+    query = (select(d.id, d.item_id, d.mode, d.effective_from, d.effective_to, d.document_no,
+                    d.note, d.cutover_rule, d.cutover_days)
+             .where(d.township_id == township_id, _in_force_on(d, on))
+             .order_by(d.effective_from))
+    return {row.item_id: row._asdict() for row in session.execute(query)}
+
+
+def power_list(session: Session, township: str | int, on: date) -> list[Competence]:
+    """权力清单: the answer of `who` for every catalogue item in one township on one date."""
+    town_org = find_township(session, township)
+    town = Organ(town_org.id, town_org.name)
+    dept = aliased(Organization)
+    items = session.execute(
+        select(PowerItem.id, PowerItem.code, PowerItem.name_zh, PowerItem.legal_basis,
+               dept.id, dept.name).join(dept, dept.id == PowerItem.department_id)
+        .order_by(PowerItem.code)).all()
+    own = _township_rows(session, town.id, on)
+    parents: dict[int, list[int]] = {}
+    for parent_id, related_id in session.execute(
+            select(item_relations.c.item_id, item_relations.c.related_item_id)):
+        parents.setdefault(related_id, []).append(parent_id)
+    codes = {row[0]: row[1] for row in items}
+    answers = []
+    for item_id, code, name, basis, dept_id, dept_name in items:
+        row = own.get(item_id) or _travelling_parent(own, parents.get(item_id, []), codes)
+        answers.append(_answer(code, name, basis, Organ(dept_id, dept_name), town, on, row))
+    return answers
+
+
+def _travelling_parent(own: dict[int, dict], parent_ids: list[int], codes: dict) -> dict | None:
+    """The newest grant/entrustment among an item's parent penalty items, if any."""
+    found = [own[p] for p in parent_ids if p in own and DelegationMode(own[p]["mode"]) in _TRAVELLING]
+    if not found:
+        return None
+    best = max(found, key=lambda r: r["effective_from"])
+    return {**best, "via_item_code": codes[best["item_id"]]}
+
+
+# 责任清单: per mode, what the township does, what the department does, who answers.
+DUTIES = {
+    DelegationMode.GRANT: (
+        "以乡镇人民政府名义立案、调查取证、作出决定并执行，承担法律责任；加强执法能力建设（第24条）",
+        "业务指导、培训、协调和监督，配合定期评估（第24条）", "township"),
+    DelegationMode.ENTRUST: (
+        "在委托范围内以委托机关名义实施，不得再委托（第20条）",
+        "监督受托乡镇的实施行为，并对该行为的后果承担法律责任（第20条）", "department"),
+    DelegationMode.STATUTORY: (
+        "依法律法规直接行使法定职权，承担法律责任", "业务指导", "township"),
+    DelegationMode.ASSIST: (
+        "日常巡查、发现报告、劝阻制止、配合调查（协助，第26条）",
+        "依法管辖并实施，承担法律责任（第22、23条）", "department"),
+}
+
+
+def responsibility_list(session: Session, township: str | int, on: date) -> list[dict]:
+    """责任清单: per item the township's duties and the accountable and supervising organs."""
+    rows = []
+    for c in power_list(session, township, on):
+        mode = DelegationMode(c.mode)
+        town_duty, dept_duty, accountable = DUTIES[mode]
+        # The department supervises a grant (第24条) and an entrustment (第20条).
+        supervising = c.department if mode in _TRAVELLING else None
+        rows.append({
+            "item_code": c.item_code, "item_name": c.item_name, "township": c.township,
+            "on": c.on.isoformat(), "mode": c.mode,
+            "enforcement_subject": c.enforcement_subject.name,
+            "accountable_org": c.responsible_subject.name, "accountable": accountable,
+            "supervising_org": supervising.name if supervising else None,
+            "township_duties": town_duty, "department_duties": dept_duty,
+            "document_no": c.document_no, "basis": c.basis,
+        })
+    return rows
+
+
+def department_may_act(session: Session, item_code: str, township: str | int, on: date, *,
+                       case_filed_on: date | None = None) -> Competence:
+    """Whether the original department may still act; raises when the township holds the power.
+
+    行政处罚法 第24条 practice: once a grant is effective the department no longer acts on
+    that item in that township (decisions it makes are void); cases it filed before the grant
+    took effect stay with it under the filed_cases_stay cut-over rule.
+    """
+    answer = who(session, item_code, township, on)
+    if answer.mode == DelegationMode.STATUTORY:
+        raise LegalRuleViolation(
+            f"{answer.item_code} 是{answer.township}的法定职权，县直部门不得实施 / "
+            f"{answer.item_code} is a statutory power of {answer.township}",
+            article=answer.basis, competent_org=answer.enforcement_subject.name)
+    if answer.mode != DelegationMode.GRANT or _case_stays(answer, on, case_filed_on):
+        return answer
+    raise LegalRuleViolation(
+        f"{answer.item_code} 已于 {answer.effective_from} 赋权{answer.township}"
+        f"（{answer.document_no or '无文号'}），应由{answer.township}以自己名义实施，县直部门不得再行使 / "
+        f"{answer.item_code} was granted to {answer.township} from {answer.effective_from}: "
+        f"the township is the competent organ",
+        article=ART_24, competent_org=answer.enforcement_subject.name,
+        competent_org_id=answer.enforcement_subject.id)
+
+
+def _case_stays(answer: Competence, on: date, case_filed_on: date | None) -> bool:
+    """A case filed before the grant took effect stays with the department (cut-over rule)."""
+    if case_filed_on is None or case_filed_on >= answer.effective_from:
+        return False
+    rule = CutoverRule(answer.cutover_rule or CutoverRule.FILED_CASES_STAY)
+    if rule == CutoverRule.FILED_CASES_STAY:
+        return True
+    if rule == CutoverRule.LAPSE_AFTER_DAYS:
+        # Zhengzhou practice: the department finishes old cases within N natural days.
+        return on < answer.effective_from + timedelta(days=answer.cutover_days or 0)
+    return False  # immediate: open cases move to the township at once
