@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from models import (
     EnforcementCertificate,
     Membership,
-    OrgKind,
     Organization,
+    OrgKind,
     PopulationClass,
     Role,
     User,
@@ -21,6 +21,7 @@ from models import (
 from workflows.audit import ensure_head, record
 from workflows.clock import SystemClock
 from workflows.db import unit_of_work
+from workflows.importing.sample_catalogue import load_sample_catalogue
 from workflows.passwords import hash_password
 
 DEMO_PASSWORD = "quanze-demo"  # listed on the login page; demo data only
@@ -125,14 +126,9 @@ def load_gucheng_sample(session: Session, clock: SystemClock) -> dict:
         ensure_head(session)
         orgs = _load_organizations(session, data)
         users = _load_users(session, orgs, clock)
-        extra = {}
-        for loader in _EXTRA_LOADERS:
-            extra.update(loader(session, clock, orgs) or {})
+        extra = load_sample_catalogue(session, clock)
         record(session, at=clock.now(), action="sample.loaded", subject_type="county",
                subject_id=orgs["county"].id, data={"users": users, **extra})
     count = session.scalar(select(Organization.id).order_by(Organization.id.desc()).limit(1))
     return {"organizations": count, "users_created": users, **extra}
 
-
-# Further loaders (catalogue items, historic delegations) register here: f(session, clock, orgs).
-_EXTRA_LOADERS: list = []
