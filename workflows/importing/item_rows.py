@@ -201,10 +201,15 @@ def _check_liberty(row: int, record: ItemRecord, errors: RowErrors) -> None:
                    article="行政处罚法 第18条")
 
 
-def check_links(records: list[ItemRecord], session: Session, errors: RowErrors) -> None:
-    """Related codes must exist (file or database) with the right category; batches agree."""
+def check_links(records: list[ItemRecord], session: Session, errors: RowErrors,
+                file_codes: set[str]) -> None:
+    """Related codes must exist (file or database) with the right category; batches agree.
+
+    A code on a bad row of the file counts as known, so only its own row is reported.
+    """
     categories = {code: cat for code, cat in session.execute(
         select(PowerItem.code, PowerItem.category)).all()}
+    categories.update({code: None for code in file_codes})
     categories.update({r.code: r.fields["category"] for r in records})
     side = (ItemCategory.INSPECTION, ItemCategory.COERCION)
     for record in records:
@@ -222,7 +227,7 @@ def _check_link(record, code, column, categories, wanted, errors, label) -> None
         errors.add(record.row, column, f"事项不能关联自身：{code} / an item cannot relate to itself")
     elif code not in categories:
         errors.add(record.row, column, f"未知关联事项编码：{code} / unknown related code: {code}")
-    elif categories[code] not in wanted:
+    elif categories[code] is not None and categories[code] not in wanted:
         errors.add(record.row, column, f"关联事项 {code} 应为{label.split(' / ')[0]}类 / "
                    f"related item {code} must be {label.split(' / ')[1]}")
 

@@ -95,8 +95,7 @@ def _validate(session: Session, table, options: ImportOptions) -> list[ItemRecor
             records.append(parsed)
         if options.progress:
             options.progress("validate", done, total)
-    if not errors:
-        check_links(records, session, errors)
+    check_links(records, session, errors, set(first_row))
     if errors:
         raise ValidationFailed(sorted(errors, key=lambda e: e["row"]),
                                f"{table.name}：{len({e['row'] for e in errors})} 行有误，未导入任何数据 / "
