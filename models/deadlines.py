@@ -57,6 +57,7 @@ class DeadlineRule(Base):
         CheckConstraint("warn_before_amount >= 0", name="warn_not_negative"),
         CheckConstraint(f"unit IN ({_UNITS})", name="unit_known"),
         CheckConstraint(f"warn_before_unit IN ({_UNITS})", name="warn_unit_known"),
+        CheckConstraint("direction IN ('after', 'before')", name="direction_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,9 @@ class DeadlineRule(Base):
     amount: Mapped[int]
     unit: Mapped[str] = mapped_column(String(20))
     start_event: Mapped[str] = mapped_column(String(200))
+    # "before": the period ends at the event and is counted backwards (倒算), e.g. the hearing
+    # notice 7 days before the hearing (行政处罚法 第64条).
+    direction: Mapped[str] = mapped_column(String(6), default="after")
     warn_before_amount: Mapped[int] = mapped_column(default=0)
     warn_before_unit: Mapped[str] = mapped_column(String(20), default=PeriodUnit.WORKING_DAYS.value)
     on_expiry: Mapped[ExpiryAction] = mapped_column(_enum(ExpiryAction), default=ExpiryAction.NOTIFY)

@@ -1,0 +1,131 @@
+"""Fire due deadlines exactly once: claim by conditional UPDATE, then warn, notify, escalate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models import Deadline, DeadlineStatus, ExpiryAction
+from models.deadlines import RUNNING_STATUSES
+from workflows import webhooks
+from workflows.audit import record
+from workflows.db import unit_of_work
+from workflows.notifications import RecipientIndex, insert_notifications, notification_rows
+
+
+@dataclass
+class FireResult:
+    """Ids a firing pass claimed: expired (now overdue) and warned."""
+
+    expired: list[int] = field(default_factory=list)
+    warned: list[int] = field(default_factory=list)
+    notifications: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many deadlines this pass acted on."""
+        return len(self.expired) + len(self.warned)
+
+
+def _expiry_condition(now: datetime):
+    return and_(Deadline.status.in_(RUNNING_STATUSES), Deadline.due_at <= now)
+
+
+def _warning_condition(now: datetime):
+    return and_(Deadline.status == DeadlineStatus.PENDING, Deadline.warn_at <= now, Deadline.due_at > now)
+
+
+def _claim(session: Session, condition, order_col, values: dict, limit: int) -> list[int]:
+    """Pick due ids, then win them with `UPDATE … WHERE id IN (…) AND <still due>`.
+
+    On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so a second worker takes other rows
+    instead of waiting; on SQLite the single writer lock serializes the UPDATEs and the
+    repeated condition drops rows another worker already took. Either way a row moves once.
+    """
+    query = select(Deadline.id).where(condition).order_by(order_col).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    won = session.scalars(
+        update(Deadline).where(Deadline.id.in_(ids), condition).values(**values)
+        .returning(Deadline.id).execution_options(synchronize_session=False))
+    return sorted(won)
+
+
+def _payload(event: str, deadline: Deadline, users: list[int], now: datetime) -> dict:
+    rule = deadline.rule
+    return {"event": event, "deadline_id": deadline.id, "rule_key": rule.key, "name_zh": rule.name_zh,
+            "name_en": rule.name_en, "legal_basis": rule.legal_basis, "case_ref": deadline.case_ref,
+            "instance_id": deadline.instance_id, "task_id": deadline.task_id, "org_id": deadline.org_id,
+            "due_at": deadline.due_at.isoformat(), "fired_at": now.isoformat(), "recipients": users}
+
+
+def _notify(session: Session, ids: list[int], expired: bool, now: datetime, webhook_url: str | None) -> int:
+    """Notifications (and webhook payloads) for one claimed batch, in the claim's transaction."""
+    if not ids:
+        return 0
+    deadlines = list(session.scalars(select(Deadline).where(Deadline.id.in_(ids))
+                                     .options(selectinload(Deadline.rule))))
+    index = RecipientIndex(session, {d.org_id for d in deadlines})
+    rows, payloads = [], []
+    for d in deadlines:
+        audience = index.leaders(d.org_id)
+        if d.assignee_user_id:
+            audience.users.add(d.assignee_user_id)
+            audience.orgs.clear()
+        kind = "deadline_overdue" if expired else "deadline_warning"
+        if expired and d.rule.on_expiry == ExpiryAction.INTERRUPT:
+            kind = "deadline_interrupted"
+        rows += notification_rows(kind, d, audience, now)
+        if expired and d.rule.on_expiry == ExpiryAction.ESCALATE and d.rule.escalate_to_role:
+            above = index.role_holders(d.org_id, d.rule.escalate_to_role)
+            above.users -= audience.users
+            rows += notification_rows("deadline_escalated", d, above, now)
+        payloads.append(_payload(kind, d, sorted(audience.users), now))
+    insert_notifications(session, rows)
+    webhooks.enqueue(session, webhook_url, payloads, now)
+    return len(rows)
+
+
+def fire_due(session: Session, clock, *, limit: int = 1000, webhook_url: str | None = None) -> FireResult:
+    """One pass: expire (overdue) then warn up to `limit` rows each, all in one transaction."""
+    now = clock.now()
+    result = FireResult()
+    with unit_of_work(session):
+        result.expired = _claim(session, _expiry_condition(now), Deadline.due_at,
+                                {"status": DeadlineStatus.OVERDUE, "expired_at": now}, limit)
+        result.warned = _claim(session, _warning_condition(now), Deadline.warn_at,
+                               {"status": DeadlineStatus.WARNED, "warned_at": now}, limit)
+        result.notifications = _notify(session, result.expired, True, now, webhook_url)
+        result.notifications += _notify(session, result.warned, False, now, webhook_url)
+        for action, ids in (("deadline.expired", result.expired), ("deadline.warned", result.warned)):
+            if ids:
+                # One chained row per batch keeps the audit head from serializing every row.
+                record(session, at=now, action=action, subject_type="deadline_batch",
+                       subject_id=f"{ids[0]}+{len(ids) - 1}", data=ids, details={"ids": ids})
+    return result
+
+
+def fire_all_due(session: Session, clock, *, batch: int = 1000, webhook_url: str | None = None) -> FireResult:
+    """Repeat passes until nothing is due: the catch-up after the scheduler was down."""
+    total = FireResult()
+    while True:
+        result = fire_due(session, clock, limit=batch, webhook_url=webhook_url)
+        total.expired += result.expired
+        total.warned += result.warned
+        total.notifications += result.notifications
+        if len(result.expired) < batch and len(result.warned) < batch:
+            return total
+
+
+def next_deadline_event(session: Session) -> datetime | None:
+    """The earliest instant a running deadline will warn or expire, or None."""
+    warn = session.scalar(select(func.min(Deadline.warn_at)).where(Deadline.status == DeadlineStatus.PENDING))
+    due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status.in_(RUNNING_STATUSES)))
+    candidates = [t for t in (warn, due) if t is not None]
+    return min(candidates) if candidates else None

@@ -1,0 +1,135 @@
+"""In-app notifications for deadline events: who hears of a warning or an expiry, and what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from models import Deadline, Membership, Notification, Organization, OrgKind, Role, User
+from workflows.clock import SHANGHAI
+from workflows.db import unit_of_work
+from workflows.errors import NotFound, PermissionDenied
+
+# Whose leader hears of a deadline: the township's leader, or a department's approving head.
+LEADER_ROLE = {OrgKind.TOWNSHIP: Role.TOWNSHIP_LEADER, OrgKind.TOWNSHIP_ORGAN: Role.TOWNSHIP_LEADER}
+COUNTY_KINDS = (OrgKind.COUNTY_GOVERNMENT, OrgKind.LEGAL_AFFAIRS_OFFICE)
+
+
+@dataclass
+class Audience:
+    """Users to notify, and organizations to notify as a whole when no user holds the role."""
+
+    users: set[int] = field(default_factory=set)
+    orgs: set[int] = field(default_factory=set)
+
+
+class RecipientIndex:
+    """Role holders per organization for a batch of deadlines, loaded in two queries."""
+
+    def __init__(self, session: Session, org_ids: Iterable[int]):
+        wanted = {o for o in org_ids if o}
+        self.orgs = {o.id: o for o in session.scalars(select(Organization).where(
+            Organization.id.in_(wanted) | Organization.kind.in_(COUNTY_KINDS)))}
+        parents = {o.township_id or o.parent_id for o in self.orgs.values()} - set(self.orgs) - {None}
+        if parents:
+            self.orgs |= {o.id: o for o in session.scalars(select(Organization).where(
+                Organization.id.in_(parents)))}
+        self.holders: dict[tuple[int, str], set[int]] = {}
+        rows = session.execute(select(Membership.organization_id, Membership.role, Membership.user_id)
+                               .join(User, User.id == Membership.user_id)
+                               .where(Membership.organization_id.in_(self.orgs), User.is_active))
+        for org_id, role, user_id in rows:
+            self.holders.setdefault((org_id, str(role)), set()).add(user_id)
+
+    def _chain(self, org_id: int | None) -> list[int]:
+        org = self.orgs.get(org_id) if org_id else None
+        if org is None:
+            return []
+        return [o for o in (org.id, org.township_id, org.parent_id) if o]
+
+    def leaders(self, org_id: int | None) -> Audience:
+        """The leader of the deadline's organization (the organization itself when nobody is)."""
+        org = self.orgs.get(org_id) if org_id else None
+        if org is None:
+            return Audience()
+        role = LEADER_ROLE.get(org.kind, Role.COUNTY_APPROVER)
+        users = set().union(*(self.holders.get((o, role.value), set()) for o in self._chain(org_id)))
+        return Audience(users) if users else Audience(orgs={org.id})
+
+    def role_holders(self, org_id: int | None, role: str) -> Audience:
+        """Holders of `role` in the organization, above it, or at county level (escalation)."""
+        chain = self._chain(org_id) + [o.id for o in self.orgs.values() if o.kind in COUNTY_KINDS]
+        users = set().union(*(self.holders.get((o, role), set()) for o in chain))
+        if users:
+            return Audience(users)
+        county = [o.id for o in self.orgs.values() if o.kind == OrgKind.COUNTY_GOVERNMENT]
+        return Audience(orgs=set(county[:1]))
+
+
+def _local(instant) -> str:
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def message(kind: str, deadline: Deadline) -> str:
+    """Chinese-first bilingual text of a deadline notification."""
+    rule = deadline.rule
+    subject = deadline.case_ref or (f"实例{deadline.instance_id}" if deadline.instance_id else f"任务{deadline.task_id}")
+    due = _local(deadline.due_at)
+    texts = {
+        "deadline_warning": (f"期限预警：{rule.name_zh}（{subject}）将于 {due} 届满。依据：{rule.legal_basis}",
+                             f"Deadline warning: {rule.name_en} ({subject}) is due {due} (Asia/Shanghai)."),
+        "deadline_overdue": (f"期限已届满：{rule.name_zh}（{subject}）已于 {due} 逾期。依据：{rule.legal_basis}",
+                             f"Deadline passed: {rule.name_en} ({subject}) was due {due} (Asia/Shanghai)."),
+        "deadline_escalated": (f"逾期升级：{rule.name_zh}（{subject}）已于 {due} 逾期，请督办。",
+                               f"Escalation: {rule.name_en} ({subject}) passed its due time {due}."),
+        "deadline_interrupted": (f"期限届满，任务中止：{rule.name_zh}（{subject}）于 {due} 届满，等待中的办理环节结束。",
+                                 f"Period lapsed: {rule.name_en} ({subject}) ended {due}; the waiting step ends."),
+    }
+    zh, en = texts[kind]
+    return f"{zh} / {en}"
+
+
+def notification_rows(kind: str, deadline: Deadline, audience: Audience, now) -> list[dict]:
+    """Rows for a bulk insert: one per user, one per organization addressed as a whole."""
+    text = message(kind, deadline)
+    rows = [{"user_id": u, "org_id": deadline.org_id, "kind": kind, "text": text,
+             "deadline_id": deadline.id, "created_at": now} for u in sorted(audience.users)]
+    rows += [{"user_id": None, "org_id": o, "kind": kind, "text": text, "deadline_id": deadline.id,
+              "created_at": now} for o in sorted(audience.orgs)]
+    return rows
+
+
+def insert_notifications(session: Session, rows: list[dict]) -> None:
+    """Bulk insert in the caller's transaction."""
+    if rows:
+        session.execute(insert(Notification), rows)
+
+
+def list_notifications(session: Session, user: User, *, unread_only: bool = False,
+                       limit: int = 50) -> list[Notification]:
+    """A user's notifications, and their organizations' collective ones, newest first."""
+    org_ids = select(Membership.organization_id).where(Membership.user_id == user.id)
+    query = select(Notification).where(
+        (Notification.user_id == user.id)
+        | (Notification.user_id.is_(None) & Notification.org_id.in_(org_ids)))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                .limit(limit)))
+
+
+def mark_read(session: Session, clock, notification_id: int, user: User) -> Notification:
+    """Mark one of the user's own notifications read."""
+    with unit_of_work(session):
+        note = session.get(Notification, notification_id)
+        if note is None:
+            raise NotFound(f"未知通知：{notification_id} / unknown notification", notification_id=notification_id)
+        if note.user_id != user.id:
+            raise PermissionDenied("只能标记自己的通知 / only your own notifications", notification_id=notification_id)
+        session.execute(update(Notification).where(Notification.id == note.id, Notification.read_at.is_(None))
+                        .values(read_at=clock.now()).execution_options(synchronize_session=False))
+        session.refresh(note)
+    return note
