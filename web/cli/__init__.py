@@ -25,8 +25,9 @@ def _register() -> None:
     from web.cli import audit as audit_cmds
     from web.cli import calendar as calendar_cmds
     from web.cli import db as db_cmds
+    from web.cli import registry as registry_cmds
 
-    for module in (db_cmds, calendar_cmds, audit_cmds):
+    for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds):
         module.register(cli)
 
 

@@ -1,0 +1,32 @@
+"""The JSON API under /api/v1 (flask-smorest), documented at /api/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from web.schemas.common import ErrorSchema
+
+
+def register_api(app: Flask) -> Api:
+    """Create the API for this app and attach every API blueprint."""
+    from web.api import account, admin, catalogue, delegations, public, townships
+
+    api = Api(app, spec_kwargs={"info": {"description": "权责 Quanze: delegated-power transfers "
+                                                       "(赋权/委托) to townships."}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.ERROR_SCHEMA = ErrorSchema
+    for module in (account, catalogue, townships, delegations, public, admin):
+        api.register_blueprint(module.blp)
+    _register_optional(app, api)
+    app.extensions["quanze_api"] = api
+    return api
+
+
+def _register_optional(app: Flask, api: Api) -> None:
+    """The procedure endpoints, once the engine is wired into the app."""
+    if app.extensions["quanze"].engine_factory is None:
+        return
+    from web.api import tasks
+
+    api.register_blueprint(tasks.blp)

@@ -1,0 +1,36 @@
+"""Helpers shared by API handlers: authentication and paging."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort
+
+from web.auth import current_principal
+from workflows.access import Principal
+from workflows.browse import Page
+
+BEARER = [{"bearer": []}]
+
+
+def token_required(handler):
+    """401 unless the request carries a valid bearer token."""
+
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        if current_principal() is None:
+            abort(401, description="需要有效的身份令牌 / a valid bearer token is required")
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def caller() -> Principal:
+    """The authenticated caller (handlers decorated with token_required)."""
+    return current_principal()
+
+
+def paged(page: Page) -> dict:
+    """A page as the JSON body {items, meta}."""
+    return {"items": page.items, "meta": {"page": page.page, "page_size": page.page_size,
+                                          "total": page.total, "pages": page.pages}}

@@ -1,0 +1,89 @@
+"""The Flask application factory: configuration, database, clock, extensions, blueprints."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.db import default_database_url, make_engine, make_session_factory
+from workflows.clock import SystemClock
+
+DEFAULTS = {
+    "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # 1 MiB: a bigger body is refused with 413
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh_CN", "en"],
+    "API_TITLE": "Quanze 权责 API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "JSON_AS_ASCII": False,
+}
+
+
+@dataclass
+class Wiring:
+    """What the app shares across requests: engine, sessions and the one clock."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: SystemClock
+    engine_factory: object | None = None  # a callable returning the workflow Engine, if any
+
+
+def _instance_path() -> str:
+    return str(Path(os.environ.get("QUANZE_INSTANCE_DIR", "instance")).resolve())
+
+
+def _secret_key(app: Flask) -> str:
+    """QUANZE_SECRET_KEY, or a key generated once into the instance folder."""
+    if os.environ.get("QUANZE_SECRET_KEY"):
+        return os.environ["QUANZE_SECRET_KEY"]
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _wiring(app: Flask) -> Wiring:
+    engine = app.config.get("ENGINE")
+    if engine is None:
+        url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
+        engine = make_engine(url)
+    clock = app.config.get("CLOCK") or SystemClock()
+    return Wiring(engine, make_session_factory(engine), clock, app.config.get("WORKFLOW_ENGINE"))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build a configured application; nothing is created before this is called."""
+    config = config or {}
+    app = Flask(__name__, instance_path=config.get("INSTANCE_PATH") or _instance_path())
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+    app.extensions["quanze"] = _wiring(app)
+
+    from web import auth, errors, i18n, labels, requests
+    from web.api import register_api
+    from web.views import register_views
+
+    requests.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    auth.init_app(app)
+    register_views(app)
+    register_api(app)
+    errors.init_app(app)  # after the API, so our handlers replace flask-smorest's
+    return app

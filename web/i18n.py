@@ -1,0 +1,40 @@
+"""Languages: Chinese (zh_CN) by default, English on request, through Flask-Babel."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+
+from web.auth import current_principal
+
+
+def select_locale() -> str:
+    """The session's choice, else ?lang=, else Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if request.args.get("lang") in languages:
+        return request.args["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def is_english() -> bool:
+    """True when pages are shown in English."""
+    return str(get_locale()).startswith("en")
+
+
+def local_name(zh: str | None, en: str | None) -> str:
+    """Pick the English name in English when there is one, else the Chinese."""
+    if is_english() and en:
+        return en
+    return zh or en or ""
+
+
+def init_app(app: Flask) -> None:
+    """Attach Babel and the template helpers."""
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(is_english=is_english, local_name=local_name,
+                                 current_principal=current_principal)
+    # Lets templates link to optional pages (the procedures) only when they are registered.
+    app.context_processor(lambda: {"url_names": {r.endpoint for r in app.url_map.iter_rules()}})

@@ -1,0 +1,51 @@
+"""Display names of stored enum values, translated through gettext."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from workflows.clock import SHANGHAI
+
+LABELS = {
+    # roles
+    "county_officer": _l("县直部门工作人员"), "county_approver": _l("县政府审批人"),
+    "legal_reviewer": _l("法制审核人员"), "township_officer": _l("乡镇执法人员"),
+    "township_leader": _l("乡镇负责人"), "admin": _l("系统管理员"),
+    # organization kinds
+    "county_government": _l("县人民政府"), "county_department": _l("县直部门"),
+    "legal_affairs_office": _l("法制机构"), "township": _l("乡镇人民政府"),
+    "township_organ": _l("乡镇内设机构"), "public_security": _l("公安机关"), "province": _l("省人民政府"),
+    # item categories
+    "penalty": _l("行政处罚"), "inspection": _l("行政检查"), "coercion": _l("行政强制"),
+    # delegation modes
+    "grant": _l("赋权"), "entrust": _l("委托"), "statutory": _l("法定职权"), "assist": _l("协助（未下放）"),
+    # delegation statuses
+    "proposed": _l("已提出"), "in_review": _l("审核中"), "approved": _l("已批准"),
+    "published": _l("已公布"), "effective": _l("生效"), "suspended": _l("中止"),
+    "revoked": _l("已撤销"), "expired": _l("已到期"),
+    # task and deadline states
+    "ready": _l("待办"), "claimed": _l("已认领"), "completed": _l("已完成"), "cancelled": _l("已取消"),
+    "running": _l("进行中"), "waiting": _l("等待中"), "error": _l("出错"),
+    "pending": _l("未到期"), "warned": _l("已预警"), "met": _l("按期完成"), "overdue": _l("逾期"),
+    "paused": _l("暂停"),
+}
+
+
+def label(value) -> str:
+    """The translated label of an enum member or stored value; unknown values pass through."""
+    key = getattr(value, "value", value)
+    return str(LABELS.get(key, key if key is not None else ""))
+
+
+def localtime(instant) -> str:
+    """A UTC instant shown in Asia/Shanghai time, to the minute."""
+    if instant is None:
+        return ""
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    """Expose `label` and `localtime` to templates as filters."""
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["localtime"] = localtime

@@ -1,0 +1,1 @@
+"""marshmallow schemas: they translate requests into service arguments; they decide nothing."""

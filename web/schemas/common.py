@@ -1,0 +1,76 @@
+"""Schemas shared by pages and the API: pagination, dates, form loading."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from workflows.browse import MAX_PAGE_SIZE
+
+MSG_REQUIRED = "必填 / required"
+MSG_INVALID = "格式不正确 / invalid value"
+
+
+class BaseSchema(Schema):
+    """Chinese-first messages; unknown keys are refused (API) unless a schema says otherwise."""
+
+    class Meta:
+        ordered = True
+
+    error_messages = {"unknown": "未知字段 / unknown field", "type": "应为对象 / must be an object"}
+
+
+def required_msgs() -> dict:
+    """Messages for a required field."""
+    return {"required": MSG_REQUIRED, "null": MSG_REQUIRED, "invalid": MSG_INVALID}
+
+
+class PageArgs(BaseSchema):
+    """?page=&page_size= (1-based)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000),
+                          error_messages={"invalid": "应为整数 / must be an integer"})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+                               error_messages={"invalid": "应为整数 / must be an integer"})
+
+
+class PageMeta(Schema):
+    """Pagination facts returned with every list."""
+
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+def form_dict(form, multi: tuple[str, ...] = ()) -> dict:
+    """A submitted HTML form as a dict without the CSRF token; blank fields are left out."""
+    data = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        if key in multi:
+            data[key] = [v for v in form.getlist(key) if v.strip()]
+        elif form.get(key, "").strip() != "":
+            data[key] = form.get(key).strip()
+    return data
+
+
+def load(schema: Schema, data: dict) -> tuple[dict | None, dict]:
+    """(values, {}) when valid, (None, field errors) otherwise — every error at once."""
+    try:
+        return schema.load(data), {}
+    except ValidationError as exc:
+        return None, exc.messages
+
+
+class ErrorSchema(Schema):
+    """The JSON error body of every 4xx answer."""
+
+    status = fields.Integer()
+    error = fields.String()
+    message = fields.String()
+    errors = fields.Dict()
+    article = fields.String()

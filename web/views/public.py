@@ -1,0 +1,51 @@
+"""Public disclosure (公示) without sign-in: delegations, letters, power lists per township."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template
+
+from models import DelegationMode
+from web.requests import db, today
+from workflows.browse import (
+    public_delegations,
+    public_document,
+    public_documents,
+    public_township,
+    townships,
+)
+from workflows.registry import power_list
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+
+
+@bp.get("/")
+def index():
+    """Every township, with links to its disclosures."""
+    return render_template("public/index.html", townships=townships(db()))
+
+
+@bp.get("/townships/<int:township_id>")
+def township(township_id: int):
+    """Effective grants, entrustments with their letters, and the power list of one township."""
+    town = public_township(db(), township_id)
+    on = today()
+    rows = public_delegations(db(), town.id, on)
+    powers = [c for c in power_list(db(), town.id, on) if c.mode != DelegationMode.ASSIST.value]
+    return render_template(
+        "public/township.html", town=town, on=on, powers=powers,
+        grants=[d for d in rows if d.mode == DelegationMode.GRANT],
+        entrustments=[d for d in rows if d.mode == DelegationMode.ENTRUST],
+        documents=public_documents(db(), town.id, on))
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int):
+    """A published letter or decision, byte-for-byte as issued (.docx or HTML)."""
+    doc = public_document(db(), document_id)
+    disposition = "inline" if doc.mime.startswith("text/html") else "attachment"
+    return Response(doc.content, mimetype=doc.mime.split(";")[0], headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(doc.filename)}",
+        "X-Content-SHA256": doc.sha256})
+

@@ -1,0 +1,59 @@
+"""Each township's power and responsibility lists (权力清单/责任清单) as of a date."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from marshmallow import EXCLUDE, fields
+
+from web.auth import login_required, principal
+from web.requests import db, today
+from web.schemas.common import BaseSchema, load
+from workflows.access import visible_township
+from workflows.browse import townships
+from workflows.registry import power_list, responsibility_list
+
+bp = Blueprint("townships", __name__, url_prefix="/townships")
+
+
+class OnDateArgs(BaseSchema):
+    """?on=YYYY-MM-DD, the legal date of the list (default today in Shanghai)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    on = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"})
+
+
+def on_date() -> tuple[object, dict]:
+    """The validated ?on= date (or today) and any field errors."""
+    raw = {k: v for k, v in request.args.items() if k == "on" and v.strip()}
+    args, errors = load(OnDateArgs(), raw)
+    return (today() if errors or args["on"] is None else args["on"]), errors
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The townships the user may open."""
+    return render_template("townships.html", townships=townships(db(), principal()))
+
+
+@bp.get("/<int:township_id>/powers")
+@login_required
+def powers(township_id: int):
+    """The township's power list on a date: who acts, in whose name, who answers."""
+    town = visible_township(db(), principal(), township_id)
+    on, errors = on_date()
+    rows = power_list(db(), town.id, on)
+    return render_template("powers.html", town=town, on=on, rows=rows, errors=errors), (422 if errors else 200)
+
+
+@bp.get("/<int:township_id>/responsibilities")
+@login_required
+def responsibilities(township_id: int):
+    """The township's responsibility list on a date."""
+    town = visible_township(db(), principal(), township_id)
+    on, errors = on_date()
+    rows = responsibility_list(db(), town.id, on)
+    return render_template("responsibilities.html", town=town, on=on, rows=rows, errors=errors), (
+        422 if errors else 200)
