@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -204,3 +205,39 @@ def test_department_cannot_act_on_a_statutory_township_power(session, clock, org
     add(session, clock, "CF-1", "statutory")
     with pytest.raises(LegalRuleViolation):
         department_may_act(session, "CF-1", "甲镇", ON)
+
+
+def test_cli_who_and_list_on_the_gucheng_sample(session, engine, clock):
+    """`quanze registry who|list` on the sample: Chinese names, --on, --json, clear errors."""
+    from click.testing import CliRunner
+
+    from web.cli.registry import registry_group
+    from web.cli.state import CliState
+    from workflows.sample import load_gucheng_sample
+
+    load_gucheng_sample(session, clock)
+    state = CliState(database_url="unused", clock=clock)
+    state.__dict__["engine"] = engine  # the test database, on SQLite or PostgreSQL
+    run = CliRunner().invoke
+
+    result = run(registry_group, ["who", "--item", "ILLUS-CF-NYNC-02", "--township", "郑口镇",
+                                  "--json"], obj=state)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert (answer["mode"], answer["document_no"], answer["on"]) == (
+        "entrust", "故农委〔2026〕2号", "2026-03-02")
+    assert answer["enforcement_subject"]["name"] == "故城县农业农村局"
+
+    result = run(registry_group, ["who", "--item", "ILLUS-CF-NYNC-02", "--township", "郑口镇",
+                                  "--on", "2025-12-31"], obj=state)
+    assert "故农委〔2024〕" in result.output and "委托 / entrust" in result.output
+
+    result = run(registry_group, ["list", "--township", "里老乡", "--on", "2020-07-01", "--json"],
+                 obj=state)
+    rows = json.loads(result.output)
+    granted = [r for r in rows if r["mode"] == "grant"]
+    assert granted and all(r["document_no"] == "故政字〔2020〕18号" for r in granted)
+    assert not [r for r in rows if r["mode"] == "entrust"]  # entrusted only to 郑口镇 and 青罕镇
+
+    result = run(registry_group, ["who", "--item", "NO-SUCH", "--township", "郑口镇"], obj=state)
+    assert result.exit_code == 2 and "NO-SUCH" in result.output

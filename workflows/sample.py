@@ -23,6 +23,7 @@ from workflows.clock import SystemClock
 from workflows.db import unit_of_work
 from workflows.importing.sample_catalogue import load_sample_catalogue
 from workflows.passwords import hash_password
+from workflows.sample_delegations import load_sample_delegations
 
 DEMO_PASSWORD = "quanze-demo"  # listed on the login page; demo data only
 
@@ -127,6 +128,7 @@ def load_gucheng_sample(session: Session, clock: SystemClock) -> dict:
         orgs = _load_organizations(session, data)
         users = _load_users(session, orgs, clock)
         extra = load_sample_catalogue(session, clock)
+        extra.update(load_sample_delegations(session, clock))  # needs items and officers
         record(session, at=clock.now(), action="sample.loaded", subject_type="county",
                subject_id=orgs["county"].id, data={"users": users, **extra})
     count = session.scalar(select(Organization.id).order_by(Organization.id.desc()).limit(1))
