@@ -165,6 +165,21 @@ def test_index_agrees_with_day_by_day_counting(cal):
         assert cal.add_working_days(start, n).due_date == day, (start, n)
 
 
+def test_working_day_before_counts_back_across_spring_festival(cal):
+    """Periods counted back (e.g. 行政处罚法 第64条 notice before a hearing) skip holidays too."""
+    assert cal.working_day_before(date(2026, 2, 25), 3) == date(2026, 2, 13)
+    assert cal.working_day_before(date(2026, 2, 24), 1) == date(2026, 2, 14)
+    assert cal.working_day_before(date(2026, 3, 2), 0) == date(2026, 3, 2)
+    rng = random.Random(64)
+    for _ in range(100):
+        day = date(2010, 1, 1) + timedelta(days=rng.randrange(365 * 20))
+        n = rng.randrange(1, 30)
+        back = cal.working_day_before(day, n)
+        # `back` is a working day and [back, day) holds exactly n working days.
+        assert cal.is_working_day(back)
+        assert cal.working_days_between(back - timedelta(days=1), day - timedelta(days=1)) == n
+
+
 def test_working_days_between_counts_the_half_open_span(cal):
     assert cal.working_days_between(date(2026, 2, 13), date(2026, 2, 25)) == 3
     assert cal.working_days_between(date(2026, 2, 25), date(2026, 2, 13)) == 0
@@ -276,6 +291,21 @@ def test_negative_or_non_integer_amount_is_refused(cal, amount):
     with pytest.raises(ValidationFailed) as err:
         cal.due(date(2026, 3, 2), amount, "working_days")
     assert "amount" in err.value.errors
+
+
+@pytest.mark.parametrize("unit, amount", [("working_days", 10_001), ("calendar_days", 36_601),
+                                          ("hours", 10**9)])
+def test_amount_beyond_any_legal_period_is_refused(cal, unit, amount):
+    with pytest.raises(ValidationFailed) as err:
+        cal.due(date(2026, 3, 2), amount, unit)
+    assert "limit" in err.value.errors["amount"][0]
+
+
+@pytest.mark.parametrize("start", [date(1900, 1, 1), date(9999, 12, 30)])
+def test_start_outside_supported_dates_is_refused(cal, start):
+    with pytest.raises(ValidationFailed) as err:
+        cal.add_calendar_days(start, 3)
+    assert "supported range" in err.value.errors["start"][0]
 
 
 def test_naive_datetime_is_refused(cal):
