@@ -25,9 +25,10 @@ def _register() -> None:
     from web.cli import audit as audit_cmds
     from web.cli import calendar as calendar_cmds
     from web.cli import db as db_cmds
+    from web.cli import engine as engine_cmds
     from web.cli import registry as registry_cmds
 
-    for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds):
+    for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds, engine_cmds):
         module.register(cli)
 
 

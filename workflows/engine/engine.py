@@ -1,0 +1,171 @@
+"""The Engine: definitions pinned by hash, sandboxed script engine, one step = load → run → save."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ProcessDefinition, ProcessInstance
+from workflows.audit import record
+from workflows.db import unit_of_work
+from workflows.engine.definitions import bpmn_files, check_folder, parse_file
+from workflows.engine.sandbox import Sandbox, ScriptRefused
+from workflows.engine.scripting import Calendar, QuanzeScriptEngine, StepContext, build_helpers
+from workflows.engine.serializer import StateSerializer
+from workflows.engine.store import save_state, sync_human_tasks
+from workflows.errors import NotFound, QuanzeError, ValidationFailed
+from workflows.services import SERVICES, ServiceRegistry
+
+
+class StepFailed(QuanzeError):
+    """A script, condition or service task failed; the step was rolled back."""
+
+    status = 500
+    code = "step_failed"
+
+
+def require_json_native(data, what: str = "data") -> None:
+    """Task data must survive JSON as is (no date, Decimal, sets…): design.md §3."""
+    try:
+        json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed({what: [f"数据须为 JSON 基本类型 / must be JSON-native: {exc}"]}) from None
+
+
+def unwrap(exc: Exception) -> QuanzeError:
+    """The QuanzeError behind a SpiffWorkflow exception, or a StepFailed describing it."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, QuanzeError):
+            return seen
+        if isinstance(seen, ScriptRefused):
+            return StepFailed(f"脚本被拒绝 / script refused: {seen}")
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return StepFailed(f"流程步骤失败 / process step failed: {exc}")
+
+
+class Engine:
+    """Runs BPMN procedures from `bpmn_dir` on the injected clock and legal calendar."""
+
+    def __init__(self, bpmn_dir: str | Path, clock, calendar: Calendar | None = None,
+                 services: ServiceRegistry | None = None) -> None:
+        self.bpmn_dir = Path(bpmn_dir)
+        self.clock = clock
+        self.calendar = calendar
+        self.services = services if services is not None else SERVICES
+        self.sandbox = Sandbox(build_helpers(clock, calendar))
+        self.serializer = StateSerializer()
+        self._specs: dict[tuple[str, str], tuple] = {}  # (sha256, process id) → (spec, subs)
+        self._current: dict[str, int] = {}  # process id → definition id of the current file
+
+    # -- definitions -------------------------------------------------------------------------
+
+    def check(self):
+        """Every problem in the BPMN folder (file, element id, message)."""
+        return check_folder(self.bpmn_dir, self.services)
+
+    def sync_definitions(self, session: Session) -> list[ProcessDefinition]:
+        """Validate every file, store each new content hash once, make it current for starts."""
+        errors = self.check()
+        if errors:
+            raise ValidationFailed({e.file_name: [str(e)] for e in errors},
+                                   "流程定义有误 / BPMN definitions are invalid")
+        current: list[ProcessDefinition] = []
+        with unit_of_work(session):
+            for path in bpmn_files(self.bpmn_dir):
+                parsed = parse_file(path.name, path.read_bytes(), self.services)
+                for process_id, specs in parsed.specs.items():
+                    row = self._store(session, parsed, process_id)
+                    self._specs[(parsed.sha256, process_id)] = specs
+                    self._current[process_id] = row.id
+                    current.append(row)
+        return current
+
+    def _store(self, session: Session, parsed, process_id: str) -> ProcessDefinition:
+        row = session.scalars(select(ProcessDefinition).where(
+            ProcessDefinition.process_id == process_id,
+            ProcessDefinition.content_sha256 == parsed.sha256)).first()
+        if row is None:
+            row = ProcessDefinition(process_id=process_id, file_name=parsed.file_name,
+                                    content_sha256=parsed.sha256, bpmn_xml=parsed.xml,
+                                    created_at=self.clock.now())
+            session.add(row)
+            session.flush()
+        return row
+
+    def current_definition(self, session: Session, process_id: str) -> ProcessDefinition:
+        """The definition new instances of a process start on."""
+        definition_id = self._current.get(process_id)
+        if definition_id is None:
+            raise NotFound(f"未知流程：{process_id} / unknown process: {process_id}",
+                           process_id=process_id)
+        return session.get(ProcessDefinition, definition_id)
+
+    def specs_of(self, definition: ProcessDefinition) -> tuple:
+        """(spec, subprocess specs) of a stored definition, parsed once per hash."""
+        key = (definition.content_sha256, definition.process_id)
+        if key not in self._specs:
+            parsed = parse_file(definition.file_name, definition.bpmn_xml.encode("utf-8"),
+                                self.services)
+            self._specs[key] = parsed.specs[definition.process_id]
+        return self._specs[key]
+
+    def spec_for(self, session: Session, process_id: str) -> tuple:
+        """(spec, subprocess specs) of the current definition (benchmarks, tools)."""
+        return self.specs_of(self.current_definition(session, process_id))
+
+    def bare_workflow(self, session: Session, process_id: str) -> BpmnWorkflow:
+        """A plain in-memory BpmnWorkflow on the cached spec, without persistence (benchmarks)."""
+        spec, subs = self.spec_for(session, process_id)
+        return BpmnWorkflow(spec, subs, script_engine=self.script_engine(StepContext()))
+
+    # -- running -----------------------------------------------------------------------------
+
+    def script_engine(self, step: StepContext) -> QuanzeScriptEngine:
+        """A fresh sandboxed script engine bound to one step's session and actor."""
+        return QuanzeScriptEngine(self.sandbox, self.clock, self.services, step)
+
+    def evaluate(self, workflow, task, expression: str):
+        """Evaluate an expression (a `due` property) over a task's data in the sandbox."""
+        return workflow.script_engine.evaluate(task, expression)
+
+    def new_workflow(self, definition: ProcessDefinition, step: StepContext) -> BpmnWorkflow:
+        """A new workflow on the definition's cached spec."""
+        spec, subs = self.specs_of(definition)
+        return BpmnWorkflow(spec, subs, script_engine=self.script_engine(step))
+
+    def load(self, session: Session, instance: ProcessInstance, step: StepContext):
+        """Restore an instance on its pinned spec; the script engine is re-attached here."""
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        spec, subs = self.specs_of(definition)
+        return self.serializer.loads(instance.state, spec, subs, self.script_engine(step))
+
+    def advance(self, workflow) -> None:
+        """Refresh timers, run engine tasks until only people, timers or messages wait."""
+        try:
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise unwrap(exc) from exc
+
+    def persist(self, session: Session, instance: ProcessInstance, workflow,
+                expected_version: int):
+        """Save state under the version lock, then mirror ready user tasks."""
+        now = self.clock.now()
+        state = self.serializer.dumps(workflow)
+        save_state(session, instance, workflow, state, expected_version, now)
+        return sync_human_tasks(session, instance, workflow, self, now)
+
+    def audit(self, session: Session, instance: ProcessInstance, action: str, *,
+              actor_id=None, org_id=None, task_name=None, data=None, details=None) -> None:
+        """One chained audit row for a transition, in the step's transaction."""
+        record(session, at=self.clock.now(), action=action, subject_type="process_instance",
+               subject_id=instance.id, actor_user_id=actor_id, actor_org_id=org_id,
+               instance_id=instance.id, task_name=task_name, data=data,
+               details={"process_id": instance.process_id, "status": instance.status,
+                        "version": instance.version, **(details or {})})

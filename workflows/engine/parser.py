@@ -1,0 +1,114 @@
+"""The BPMN parser: SpiffWorkflow's extension parser with timers read from the injected clock.
+
+Spiff's timers compare against datetime.now(); ours ask the script engine's clock, so tests and
+replays move time with FixedClock and the scheduler decides when instances wake.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    IntermediateCatchEvent,
+    StartEvent,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
+    SpiffIntermediateCatchEventParser,
+    SpiffStartEventParser,
+)
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+
+def _now(my_task):
+    return my_task.workflow.script_engine.clock.now().astimezone(UTC)
+
+
+class ClockTimeDate(TimeDateEventDefinition):
+    """A timeDate timer whose expression (e.g. due('working_days', 5)) yields an ISO instant."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockDuration(DurationTimerEventDefinition):
+    """An ISO duration counted in calendar time from the clock (never a legal period)."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            start = _now(my_task)
+            event_value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockTimerParsing:
+    """Mixin for event parsers: build clock-driven timers; cycles are refused."""
+
+    def parse_timer_event(self, event):
+        """timeDate / timeDuration → clock timers; timeCycle → validation error."""
+        name = self.node.get("name", self.node.get("id"))
+        description = self.get_event_description(event)
+        time_date = first(self.xpath(".//bpmn:timeDate"))
+        if time_date is not None:
+            return ClockTimeDate(name, time_date.text, description=description)
+        duration = first(self.xpath(".//bpmn:timeDuration"))
+        if duration is not None:
+            return ClockDuration(name, duration.text, description=description)
+        if first(self.xpath(".//bpmn:timeCycle")) is not None:
+            raise ValidationException(
+                "不支持循环定时器 / timeCycle timers are not supported; use timeDate with due()",
+                node=self.node, file_name=self.filename)
+        raise ValidationException("定时器缺少时间 / timer has no time specification",
+                                  node=self.node, file_name=self.filename)
+
+
+class StartParser(ClockTimerParsing, SpiffStartEventParser):
+    """Start events with clock timers."""
+
+
+class CatchParser(ClockTimerParsing, SpiffIntermediateCatchEventParser):
+    """Intermediate catch events with clock timers."""
+
+
+class BoundaryParser(ClockTimerParsing, SpiffBoundaryEventParser):
+    """Boundary events with clock timers."""
+
+
+class QuanzeBpmnParser(SpiffBpmnParser):
+    """Spiff extensions (properties, service operators, message payloads) + clock timers."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (StartParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (CatchParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (BoundaryParser, BoundaryEvent),
+    }
+
+    def __init__(self) -> None:
+        # XSD validation of BPMN 2.0 plus the spiffworkflow extension schema.
+        super().__init__(validator=VALIDATOR)
+
+
+__all__ = ["ClockDuration", "ClockTimeDate", "CycleTimerEventDefinition", "QuanzeBpmnParser"]

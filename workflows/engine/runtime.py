@@ -1,0 +1,254 @@
+"""Use cases on instances: start, claim, release, complete, wake timers, messages, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models import HumanTask, ProcessInstance, User
+from workflows.db import unit_of_work
+from workflows.engine.access import check_may_act, check_may_cancel
+from workflows.engine.engine import Engine, require_json_native, unwrap
+from workflows.engine.scripting import StepContext
+from workflows.errors import Conflict, NotFound, ValidationFailed
+from workflows.forms import form_for, validate
+
+OPEN = ("running", "waiting")
+MAX_MESSAGE_HOPS = 5
+
+
+def start(session: Session, engine: Engine, process_id: str, data: dict, actor: User | None,
+          business_key: str | None = None) -> ProcessInstance:
+    """Create an instance on the current definition and run it to its first wait state."""
+    require_json_native(data)
+    with unit_of_work(session):
+        definition = engine.current_definition(session, process_id)
+        now = engine.clock.now()
+        instance = ProcessInstance(
+            definition_id=definition.id, process_id=process_id, business_key=business_key,
+            township_id=data.get("township_id"), department_id=data.get("department_id"),
+            status="running", state="{}", version=1, started_by=actor.id if actor else None,
+            started_at=now, updated_at=now)
+        session.add(instance)
+        session.flush()
+        step = StepContext(session, instance.id, business_key, actor.id if actor else None)
+        workflow = engine.new_workflow(definition, step)
+        workflow.task_tree.data.update(data)
+        engine.advance(workflow)
+        engine.persist(session, instance, workflow, expected_version=1)
+        engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
+                     data=data, details={"definition_sha256": definition.content_sha256})
+        route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
+        return instance
+
+
+def _task_row(session: Session, task_id: int) -> HumanTask:
+    row = session.get(HumanTask, task_id)
+    if row is None:
+        raise NotFound(f"未知任务：{task_id} / unknown task: {task_id}", task_id=task_id)
+    return row
+
+
+def _require_open(row: HumanTask) -> None:
+    if row.state == "completed":
+        raise Conflict(f"任务 {row.id} 已办结，不能重复提交 / task {row.id} is already completed",
+                       task_id=row.id)
+    if row.state == "cancelled":
+        raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
+                       f"the process has moved on", task_id=row.id)
+
+
+def claim(session: Session, engine: Engine, task_id: int, user: User) -> HumanTask:
+    """Take a ready task; a conditional UPDATE makes two claimants race safely."""
+    with unit_of_work(session):
+        row = _task_row(session, task_id)
+        _require_open(row)
+        check_may_act(session, row, user, engine.clock.today())
+        taken = session.execute(
+            update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == "ready")
+            .values(state="claimed", claimed_by=user.id)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken != 1:
+            raise Conflict(f"任务 {row.id} 已被认领 / task {row.id} is already claimed", task_id=row.id)
+        row.state, row.claimed_by = "claimed", user.id
+        instance = session.get(ProcessInstance, row.instance_id)
+        engine.audit(session, instance, "task.claimed", actor_id=user.id,
+                     org_id=row.organization_id, task_name=row.task_spec_name)
+        return row
+
+
+def release(session: Session, engine: Engine, task_id: int, user: User) -> HumanTask:
+    """Give a claimed task back to the organization's inbox (only its claimant may)."""
+    with unit_of_work(session):
+        row = _task_row(session, task_id)
+        _require_open(row)
+        check_may_act(session, row, user, engine.clock.today())
+        if row.state != "claimed":
+            raise Conflict(f"任务 {row.id} 未被认领 / task {row.id} is not claimed", task_id=row.id)
+        row.state, row.claimed_by = "ready", None
+        session.flush()
+        instance = session.get(ProcessInstance, row.instance_id)
+        engine.audit(session, instance, "task.released", actor_id=user.id,
+                     org_id=row.organization_id, task_name=row.task_spec_name)
+        return row
+
+
+def complete(session: Session, engine: Engine, task_id: int, user: User,
+             data: dict | None) -> ProcessInstance:
+    """Validate the form, refresh timers first (a lapsed period wins), run the task, save."""
+    row = _task_row(session, task_id)
+    instance = session.get(ProcessInstance, row.instance_id)
+    if instance.next_wake_at is not None and instance.next_wake_at <= engine.clock.now():
+        wake_instance(session, engine, instance.id)  # commits the lapse before judging the task
+    with unit_of_work(session):
+        _require_open(row)
+        check_may_act(session, row, user, engine.clock.today())
+        cleaned = validate(form_for(instance.process_id, row.task_spec_name, row.form_key), data)
+        expected = instance.version
+        step = StepContext(session, instance.id, instance.business_key, user.id)
+        workflow = engine.load(session, instance, step)
+        engine.advance(workflow)
+        task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
+                           f"the process has moved on", task_id=row.id)
+        task.data.update(cleaned)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise unwrap(exc) from exc
+        engine.advance(workflow)
+        row.state, row.completed_by = "completed", user.id
+        row.completed_at, row.submitted = engine.clock.now(), cleaned
+        engine.persist(session, instance, workflow, expected)
+        engine.audit(session, instance, "task.completed", actor_id=user.id,
+                     org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
+        route_thrown_messages(session, engine, workflow, instance, user.id, 0)
+        return instance
+
+
+def wake_instance(session: Session, engine: Engine, instance_id: int) -> ProcessInstance:
+    """Refresh one instance's timers and advance it; records which timers fired."""
+    with unit_of_work(session):
+        instance = session.get(ProcessInstance, instance_id)
+        expected = instance.version
+        workflow = engine.load(session, instance, StepContext(session, instance.id,
+                                                              instance.business_key))
+        before = {e.name for e in workflow.waiting_events()}
+        engine.advance(workflow)
+        fired = sorted(before - {e.name for e in workflow.waiting_events()})
+        engine.persist(session, instance, workflow, expected)
+        engine.audit(session, instance, "instance.woken", details={"fired": fired})
+        return instance
+
+
+def wake_due_instances(session: Session, engine: Engine, now: datetime, limit: int = 100) -> int:
+    """Advance every open instance whose next timer is due; a lost race is skipped."""
+    due_ids = session.scalars(
+        select(ProcessInstance.id)
+        .where(ProcessInstance.status.in_(OPEN), ProcessInstance.next_wake_at <= now)
+        .order_by(ProcessInstance.next_wake_at).limit(limit)).all()
+    if session.in_transaction():
+        session.commit()  # each instance is woken in its own transaction
+    woken = 0
+    for instance_id in due_ids:
+        try:
+            wake_instance(session, engine, instance_id)
+            woken += 1
+        except Conflict:
+            session.rollback()  # another process advanced it first; nothing lost
+    return woken
+
+
+def _waiting_message_task(workflow, name: str):
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, MessageEventDefinition) and event.name == name:
+            return task
+    return None
+
+
+def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: str,
+            payload: dict, actor_id: int | None, hops: int) -> None:
+    """Hand only `payload` to the instance's waiting catch event of that message name."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"payload": ["消息内容须为字典 / message payload must be an object"]})
+    require_json_native(payload, "payload")
+    expected = instance.version
+    step = StepContext(session, instance.id, instance.business_key, actor_id)
+    workflow = engine.load(session, instance, step)
+    engine.advance(workflow)
+    catcher = _waiting_message_task(workflow, name)
+    if catcher is None:
+        raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
+                       f"not waiting for message {name!r}", instance_id=instance.id)
+    try:
+        workflow.send_event(BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
+    except SpiffWorkflowException as exc:
+        raise unwrap(exc) from exc
+    engine.advance(workflow)
+    engine.persist(session, instance, workflow, expected)
+    engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
+                 details={"message": name})
+    route_thrown_messages(session, engine, workflow, instance, actor_id, hops + 1)
+
+
+def send_message(session: Session, engine: Engine, instance_id: int, name: str, payload: dict,
+                 actor: User | None) -> ProcessInstance:
+    """Deliver a named message with an explicit payload to one instance."""
+    with unit_of_work(session):
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}")
+        deliver(session, engine, instance, name, payload, actor.id if actor else None, 0)
+        return instance
+
+
+def route_thrown_messages(session: Session, engine: Engine, workflow, source: ProcessInstance,
+                          actor_id: int | None, hops: int) -> None:
+    """Route messages a BPMN throw produced, by payload['target_business_key'] only."""
+    for event in workflow.get_events():
+        definition = event.event_definition
+        if not isinstance(definition, MessageEventDefinition) or hops >= MAX_MESSAGE_HOPS:
+            continue
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        key = payload.get("target_business_key")
+        targets = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.business_key == key, ProcessInstance.status.in_(OPEN),
+            ProcessInstance.id != source.id)).all() if key else []
+        for target in targets:
+            deliver(session, engine, target, definition.name, payload, actor_id, hops)
+
+
+def cancel(session: Session, engine: Engine, instance_id: int, user: User, reason: str):
+    """Stop an instance (e.g. a withdrawn proposal); open tasks are cancelled."""
+    with unit_of_work(session):
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}")
+        check_may_cancel(session, instance, user)
+        if instance.status not in OPEN:
+            raise Conflict(f"流程实例 {instance_id} 已结束 / instance {instance_id} has ended")
+        now = engine.clock.now()
+        changed = session.execute(
+            update(ProcessInstance).where(ProcessInstance.id == instance.id,
+                                          ProcessInstance.version == instance.version)
+            .values(status="cancelled", version=instance.version + 1, updated_at=now,
+                    next_wake_at=None, completed_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise Conflict(f"流程实例 {instance_id} 已被他人更新 / instance {instance_id} changed")
+        session.refresh(instance)
+        for row in session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state.in_(("ready", "claimed")))):
+            row.state, row.completed_at = "cancelled", now
+        engine.audit(session, instance, "instance.cancelled", actor_id=user.id,
+                     data={"reason": reason})
+        return instance
