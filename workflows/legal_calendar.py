@@ -96,6 +96,7 @@ class HolidayPeriod:
 
 
 def _check_amount(amount, unit: str) -> int:
+    """A whole, non-negative number of units, no larger than any statute needs."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationFailed({"amount": [f"期间数应为整数，收到 {amount!r} / amount must be an integer"]})
     if amount < 0:
@@ -110,15 +111,17 @@ def _legal_start(start) -> tuple[date, datetime | None]:
     """The legal date (Asia/Shanghai) a period starts from, and its instant when one was given."""
     if isinstance(start, datetime):
         if start.tzinfo is None or start.utcoffset() is None:
-            raise ValidationFailed({"start": [f"时间 {start.isoformat()} 缺少时区 / naive datetime: give a timezone"]})
+            raise ValidationFailed({"start": [
+                f"时间 {start.isoformat()} 缺少时区 / naive datetime: give a timezone"]})
         day, instant = legal_date(start), start.astimezone(UTC)
     elif isinstance(start, date):
         day, instant = start, None
     else:
-        raise ValidationFailed({"start": [f"起算点应为日期或带时区的时间，收到 {start!r} / start must be a date or an aware datetime"]})
+        raise ValidationFailed({"start": [
+            f"起算点应为日期或带时区的时间，收到 {start!r} / start must be a date or an aware datetime"]})
     if not FIRST_SUPPORTED <= day <= LAST_SUPPORTED:
-        raise ValidationFailed({"start": [f"起算日 {day} 超出支持范围 {FIRST_SUPPORTED}～{LAST_SUPPORTED} / "
-                                          "start date out of the supported range"]})
+        raise ValidationFailed({"start": [
+            f"起算日 {day} 超出支持范围 {FIRST_SUPPORTED}～{LAST_SUPPORTED} / start date out of the supported range"]})
     return day, instant
 
 
@@ -211,6 +214,7 @@ class LegalCalendar:
     def working_day_before(self, day: date, n: int) -> date:
         """The n-th working day before `day` (n = 0 gives `day`): for periods counted back (倒算)."""
         n = _check_amount(n, "working_days")
+        day, _ = _legal_start(day)
         if n == 0:
             return day
         o = day.toordinal()
