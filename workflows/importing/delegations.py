@@ -139,12 +139,11 @@ def _draft(row: Row, errors: RowErrors) -> DelegationDraft | None:
             parsed[column] = parse()
         except ValueError as exc:
             errors.add(row.number, column, str(exc))
-    if len(errors) > before:
-        return None
     try:
-        rule, days = _cutover(row.text("cutover_rule"), parsed.pop("cutover_days"))
+        rule, days = _cutover(row.text("cutover_rule"), parsed.pop("cutover_days", None))
     except ValueError as exc:
         errors.add(row.number, "cutover_rule", str(exc))
+    if len(errors) > before:
         return None
     return DelegationDraft(
         item_code=row.text("item_code"), township=row.text("township"),
