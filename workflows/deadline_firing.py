@@ -70,7 +70,8 @@ def _notify(session: Session, ids: list[int], expired: bool, now: datetime, webh
     if not ids:
         return 0
     deadlines = list(session.scalars(select(Deadline).where(Deadline.id.in_(ids))
-                                     .options(selectinload(Deadline.rule))))
+                                     .options(selectinload(Deadline.rule))
+                                     .execution_options(populate_existing=True)))
     index = RecipientIndex(session, {d.org_id for d in deadlines})
     rows, payloads = [], []
     for d in deadlines:

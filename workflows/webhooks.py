@@ -77,7 +77,8 @@ def _claim(session: Session, now, limit: int) -> list[WebhookDelivery]:
                 .execution_options(synchronize_session=False)).rowcount
             if won:
                 claimed.append(row_id)
-        return list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed))))
+        return list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed))
+                                    .execution_options(populate_existing=True)))
 
 
 def deliver_due(session: Session, clock, *, limit: int = 100, post: Poster | None = None) -> DeliveryReport:
