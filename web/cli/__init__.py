@@ -24,11 +24,13 @@ def _register() -> None:
     # Imported here, not at module top, so `import web.cli` stays side-effect free.
     from web.cli import audit as audit_cmds
     from web.cli import calendar as calendar_cmds
+    from web.cli import catalogue as catalogue_cmds
     from web.cli import db as db_cmds
     from web.cli import engine as engine_cmds
     from web.cli import registry as registry_cmds
 
-    for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds, engine_cmds):
+    for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds, engine_cmds,
+                   catalogue_cmds):
         module.register(cli)
 
 
