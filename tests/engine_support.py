@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from models import EnforcementCertificate, Membership, Organization, OrgKind, Role, User
 from workflows.engine import Engine
 from workflows.forms import Field, Form, register_form
@@ -95,9 +93,3 @@ def build_world(session, clock, tmp_path: Path) -> World:
     engine.sync_definitions(session)
     return World(engine, services, calls, dept, township, legal, officer, leader, reviewer,
                  outsider)
-
-
-@pytest.fixture
-def world(session, clock, tmp_path) -> World:
-    """A synced engine over the test BPMN with the users of each lane."""
-    return build_world(session, clock, tmp_path)

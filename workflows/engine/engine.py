@@ -154,11 +154,14 @@ class Engine:
             raise unwrap(exc) from exc
 
     def persist(self, session: Session, instance: ProcessInstance, workflow,
-                expected_version: int):
-        """Save state under the version lock, then mirror ready user tasks."""
+                expected_version: int, before_sync=None):
+        """Save state under the version lock first, then mirror ready user tasks."""
         now = self.clock.now()
         state = self.serializer.dumps(workflow)
+        # The conditional UPDATE is this step's first write, so a lost race leaves nothing.
         save_state(session, instance, workflow, state, expected_version, now)
+        if before_sync is not None:
+            before_sync()
         return sync_human_tasks(session, instance, workflow, self, now)
 
     def audit(self, session: Session, instance: ProcessInstance, action: str, *,

@@ -34,7 +34,7 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
         instance = ProcessInstance(
             definition_id=definition.id, process_id=process_id, business_key=business_key,
             township_id=data.get("township_id"), department_id=data.get("department_id"),
-            status="running", state="{}", version=1, started_by=actor.id if actor else None,
+            status="running", state="{}", version=0, started_by=actor.id if actor else None,
             started_at=now, updated_at=now)
         session.add(instance)
         session.flush()
@@ -42,7 +42,7 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
         workflow = engine.new_workflow(definition, step)
         workflow.task_tree.data.update(data)
         engine.advance(workflow)
-        engine.persist(session, instance, workflow, expected_version=1)
+        engine.persist(session, instance, workflow, expected_version=0)  # → version 1
         engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
                      data=data, details={"definition_sha256": definition.content_sha256})
         route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
@@ -103,10 +103,12 @@ def release(session: Session, engine: Engine, task_id: int, user: User) -> Human
 def complete(session: Session, engine: Engine, task_id: int, user: User,
              data: dict | None) -> ProcessInstance:
     """Validate the form, refresh timers first (a lapsed period wins), run the task, save."""
-    row = _task_row(session, task_id)
-    instance = session.get(ProcessInstance, row.instance_id)
-    if instance.next_wake_at is not None and instance.next_wake_at <= engine.clock.now():
-        wake_instance(session, engine, instance.id)  # commits the lapse before judging the task
+    with unit_of_work(session):
+        row = _task_row(session, task_id)
+        instance = session.get(ProcessInstance, row.instance_id)
+        wake = instance.next_wake_at is not None and instance.next_wake_at <= engine.clock.now()
+    if wake:
+        wake_instance(session, engine, instance.id)  # records the lapse before judging the task
     with unit_of_work(session):
         _require_open(row)
         check_may_act(session, row, user, engine.clock.today())
@@ -125,9 +127,12 @@ def complete(session: Session, engine: Engine, task_id: int, user: User,
         except SpiffWorkflowException as exc:
             raise unwrap(exc) from exc
         engine.advance(workflow)
-        row.state, row.completed_by = "completed", user.id
-        row.completed_at, row.submitted = engine.clock.now(), cleaned
-        engine.persist(session, instance, workflow, expected)
+
+        def mark_completed():
+            row.state, row.completed_by = "completed", user.id
+            row.completed_at, row.submitted = engine.clock.now(), cleaned
+
+        engine.persist(session, instance, workflow, expected, before_sync=mark_completed)
         engine.audit(session, instance, "task.completed", actor_id=user.id,
                      org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
         route_thrown_messages(session, engine, workflow, instance, user.id, 0)
