@@ -1,0 +1,50 @@
+"""`quanze serve`: the web application with the deadline scheduler in the same process."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+
+def _start_scheduler(state):
+    """Start scheduler.start_in_process when the scheduler package provides it, else None."""
+    try:
+        module = importlib.import_module("scheduler")
+    except ImportError:
+        return None
+    start = getattr(module, "start_in_process", None)
+    if start is None:
+        return None
+    from workflows.legal_calendar import LegalCalendar
+
+    return start(state.session_factory, state.clock, LegalCalendar())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--no-scheduler", is_flag=True, help="Serve pages only (run `quanze scheduler` elsewhere).")
+@click.pass_obj
+def serve_cmd(state, host: str, port: int, threads: int, no_scheduler: bool) -> None:
+    """Serve the site with waitress; the scheduler runs in-process unless told otherwise."""
+    from waitress import serve
+
+    from web import create_app
+
+    app = create_app({"ENGINE": state.engine, "CLOCK": state.clock})
+    scheduler = None if no_scheduler else _start_scheduler(state)
+    if scheduler is None and not no_scheduler:
+        click.echo("提示：调度器不可用，仅提供网页 / note: scheduler not available, serving pages only")
+    click.echo(f"权责 Quanze: http://{host}:{port}/")
+    try:
+        serve(app, host=host, port=port, threads=threads)
+    finally:
+        if scheduler is not None and hasattr(scheduler, "shutdown"):
+            scheduler.shutdown()
+
+
+def register(cli: click.Group) -> None:
+    """Attach `serve`."""
+    cli.add_command(serve_cmd)
