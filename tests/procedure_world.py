@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 import workflows.entrustment  # noqa: F401  (registers forms and service tasks)
@@ -58,13 +57,26 @@ class County:
 
     def act(self, session, instance_id: int, name: str, user: str, data: dict) -> ProcessInstance:
         """Complete the open task `name` as `user` with `data`."""
-        task = self.task(session, instance_id, name)
-        return processes.complete(session, self.engine, task.id, self.users[user], data)
+        task_id = self.task(session, instance_id, name).id
+        return in_transaction(session, processes.complete, session, self.engine, task_id,
+                              self.users[user], data)
 
     def instance(self, session, instance_id: int) -> ProcessInstance:
         """The instance row, fresh from the database."""
         session.expire_all()
         return session.get(ProcessInstance, instance_id)
+
+
+def in_transaction(session, fn, *args, **kwargs):
+    """Run one use case as a request would: commit on success, roll back on any error."""
+    session.commit()
+    try:
+        result = fn(*args, **kwargs)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return result
 
 
 def fingerprint(session) -> tuple:
@@ -140,9 +152,3 @@ def build_county(session, clock, tmp_path: Path) -> County:
     county.engine.sync_definitions(session)
     session.commit()
     return county
-
-
-@pytest.fixture
-def county(session, clock, tmp_path) -> County:
-    """The test county with a synced engine."""
-    return build_county(session, clock, tmp_path)

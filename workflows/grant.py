@@ -156,7 +156,7 @@ def start_grant(session: Session, engine, actor: User, department: Organization,
         data = {"department_id": department.id, "county_government_id": county.id,
                 "reviewer_org_id": single_org(session, OrgKind.LEGAL_AFFAIRS_OFFICE).id,
                 "province_id": single_org(session, OrgKind.PROVINCE).id,
-                "item_codes": list(item_codes), "proposal_note": note}
+                "item_codes": list(item_codes), "proposal_note": note, "effective_on": None}
         for township in townships:
             check_proposal(session, department, township, item_codes, engine.clock.today())
         started = []
