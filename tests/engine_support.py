@@ -54,7 +54,7 @@ class World:
                 "reviewer_org_id": self.legal.id, "rounds": 0, **extra}
 
 
-def _user(session, name: str, clock, memberships: list[tuple[Organization, Role]]) -> User:
+def make_user(session, name: str, clock, memberships: list[tuple[Organization, Role]]) -> User:
     user = User(username=name, display_name=name, password_hash="x", created_at=clock.now())
     session.add(user)
     session.flush()
@@ -71,10 +71,10 @@ def build_world(session, clock, tmp_path: Path) -> World:
         legal = Organization(name="县司法局", kind=OrgKind.LEGAL_AFFAIRS_OFFICE)
         session.add_all([dept, township, legal])
         session.flush()
-        officer = _user(session, "officer", clock, [(dept, Role.COUNTY_OFFICER)])
-        leader = _user(session, "leader", clock, [(township, Role.TOWNSHIP_LEADER)])
-        reviewer = _user(session, "reviewer", clock, [(legal, Role.LEGAL_REVIEWER)])
-        outsider = _user(session, "outsider", clock, [(township, Role.TOWNSHIP_OFFICER)])
+        officer = make_user(session, "officer", clock, [(dept, Role.COUNTY_OFFICER)])
+        leader = make_user(session, "leader", clock, [(township, Role.TOWNSHIP_LEADER)])
+        reviewer = make_user(session, "reviewer", clock, [(legal, Role.LEGAL_REVIEWER)])
+        outsider = make_user(session, "outsider", clock, [(township, Role.TOWNSHIP_OFFICER)])
         session.add(EnforcementCertificate(user_id=reviewer.id, number="HB-0001",
                                            valid_until=date(2027, 12, 31)))
     bpmn_dir = tmp_path / "bpmn"

@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, HumanTask, Membership, ProcessInstance, User
+from workflows.db import unit_of_work
 from workflows.engine import runtime
 from workflows.errors import NotFound
 from workflows.forms import form_for
@@ -22,6 +23,11 @@ wake_due_instances = runtime.wake_due_instances
 def list_tasks(session: Session, user: User, state: str | None = None,
                process_id: str | None = None, instance_id: int | None = None) -> list[HumanTask]:
     """Tasks the user may act on: their roles in their organizations (one indexed query)."""
+    with unit_of_work(session):  # ends the read transaction it opens, so a later step commits
+        return _tasks_for(session, user, state, process_id, instance_id)
+
+
+def _tasks_for(session, user, state, process_id, instance_id) -> list[HumanTask]:
     memberships = session.execute(
         select(Membership.organization_id, Membership.role).where(Membership.user_id == user.id)
     ).all()
@@ -47,7 +53,8 @@ def list_instances(session: Session, status: str | None = None, process_id: str 
         query = query.where(ProcessInstance.status == status)
     if process_id:
         query = query.where(ProcessInstance.process_id == process_id)
-    return list(session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit)))
+    with unit_of_work(session):
+        return list(session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit)))
 
 
 def task_to_dict(task: HumanTask, process_id: str | None = None) -> dict:
@@ -67,6 +74,11 @@ def task_to_dict(task: HumanTask, process_id: str | None = None) -> dict:
 
 def show_instance(session: Session, instance_id: int) -> dict:
     """An instance with its tasks and audit history (执法全过程记录)."""
+    with unit_of_work(session):
+        return _instance_view(session, instance_id)
+
+
+def _instance_view(session: Session, instance_id: int) -> dict:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}",

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,7 +45,17 @@ def unwrap(exc: Exception) -> QuanzeError:
         if isinstance(seen, ScriptRefused):
             return StepFailed(f"脚本被拒绝 / script refused: {seen}")
         seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
-    return StepFailed(f"流程步骤失败 / process step failed: {exc}")
+    return StepFailed(f"流程步骤失败 / process step failed: {type(exc).__name__}: {exc}")
+
+
+def guarded(action, *args):
+    """Run SpiffWorkflow code; any failure becomes a QuanzeError (the step then rolls back)."""
+    try:
+        return action(*args)
+    except QuanzeError:
+        raise
+    except Exception as exc:  # scripts are user code: NameError, TypeError, Spiff errors…
+        raise unwrap(exc) from exc
 
 
 class Engine:
@@ -147,11 +156,8 @@ class Engine:
 
     def advance(self, workflow) -> None:
         """Refresh timers, run engine tasks until only people, timers or messages wait."""
-        try:
-            workflow.refresh_timers()
-            workflow.do_engine_steps()
-        except SpiffWorkflowException as exc:
-            raise unwrap(exc) from exc
+        guarded(workflow.refresh_timers)
+        guarded(workflow.do_engine_steps)
 
     def persist(self, session: Session, instance: ProcessInstance, workflow,
                 expected_version: int, before_sync=None):

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import HumanTask, ProcessInstance, User
 from workflows.db import unit_of_work
 from workflows.engine.access import check_may_act, check_may_cancel
-from workflows.engine.engine import Engine, require_json_native, unwrap
+from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.scripting import StepContext
 from workflows.errors import Conflict, NotFound, ValidationFailed
 from workflows.forms import form_for, validate
@@ -122,10 +121,7 @@ def complete(session: Session, engine: Engine, task_id: int, user: User,
             raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
                            f"the process has moved on", task_id=row.id)
         task.data.update(cleaned)
-        try:
-            task.run()
-        except SpiffWorkflowException as exc:
-            raise unwrap(exc) from exc
+        guarded(task.run)
         engine.advance(workflow)
 
         def mark_completed():
@@ -194,10 +190,7 @@ def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: s
     if catcher is None:
         raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
                        f"not waiting for message {name!r}", instance_id=instance.id)
-    try:
-        workflow.send_event(BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
-    except SpiffWorkflowException as exc:
-        raise unwrap(exc) from exc
+    guarded(workflow.send_event, BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
     engine.advance(workflow)
     engine.persist(session, instance, workflow, expected)
     engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
