@@ -59,8 +59,10 @@ def test_seed_loads_every_rule_once(session, clock, world):
                 "gb118_publish_other", "samr_legal_review", "grant_capacity_statement",
                 "entrust_renewal_reminder"):
         assert key in keys
-    seed_deadline_rules(session, clock)
+    audits = _count(session, AuditEvent)
+    assert seed_deadline_rules(session, clock) == 0  # re-seeding changes and audits nothing
     assert _count(session, DeadlineRule) == len(load_rule_specs())
+    assert _count(session, AuditEvent) == audits
 
 
 def test_rule_with_unknown_unit_is_refused_and_nothing_written(session, clock, tmp_path):

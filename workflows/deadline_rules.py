@@ -97,7 +97,9 @@ def _check_all(specs: list[dict]) -> None:
 
 
 def upsert_rules(session: Session, clock, specs: list[dict], *, county: Organization | None = None) -> int:
-    """Validate all specs first, then create or update them (county-scoped when `county`)."""
+    """Validate all specs first, then create or update them (county-scoped when `county`).
+
+    Returns how many rules were created or changed."""
     _check_all(specs)
     county_id = county.id if county is not None else None
     with unit_of_work(session):
@@ -110,17 +112,21 @@ def upsert_rules(session: Session, clock, specs: list[dict], *, county: Organiza
                 )
             )
         }
+        changed = []
         for spec in specs:
             row = existing.get(spec["key"])
             if row is None:
                 row = DeadlineRule(key=spec["key"], county_org_id=county_id)
                 session.add(row)
             _apply(row, spec)
+            if row.id is None or session.is_modified(row):
+                changed.append(spec["key"])
         session.flush()
-        record(session, at=clock.now(), action="deadline_rules.upserted", subject_type="deadline_rules",
-               subject_id=str(county_id or "default"), data=specs,
-               details={"keys": [s["key"] for s in specs]})
-    return len(specs)
+        if changed:  # re-seeding an unchanged file writes nothing
+            record(session, at=clock.now(), action="deadline_rules.upserted",
+                   subject_type="deadline_rules", subject_id=str(county_id or "default"),
+                   data=specs, details={"keys": changed})
+    return len(changed)
 
 
 def seed_deadline_rules(session: Session, clock, path: str | Path | None = None) -> int:

@@ -8,6 +8,7 @@ from web.cli.common import report_errors
 from workflows import schema
 from workflows.audit import ensure_head
 from workflows.db import unit_of_work
+from workflows.deadline_rules import seed_deadline_rules
 
 
 @click.command("init")
@@ -19,6 +20,8 @@ def init_cmd(state, sample: bool) -> None:
     schema.upgrade(state.engine)
     with state.session() as session, unit_of_work(session):
         ensure_head(session)
+    with state.session() as session:
+        seed_deadline_rules(session, state.clock)  # legal periods as data (design.md §4)
     click.echo(f"数据库已就绪 / database ready: {state.engine.url.render_as_string(hide_password=True)}")
     if sample:
         from workflows.sample import load_gucheng_sample

@@ -1,0 +1,29 @@
+"""The scheduler: legal deadlines, BPMN timers and webhook retries fired on time, exactly once."""
+
+from __future__ import annotations
+
+import os
+
+from scheduler.runner import DeadlineScheduler
+from workflows.webhooks import WEBHOOK_URL_ENV
+
+
+def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir=None,
+                     webhook_url: str | None = None, sweep_seconds: float = 30) -> DeadlineScheduler:
+    """Start the scheduler in this process (`quanze serve`, `quanze scheduler`); call shutdown() to stop.
+
+    Instance timers are woken through `engine`, or through an engine built on `bpmn_dir` and
+    `calendar` when only the folder is given. The webhook URL defaults to $QUANZE_WEBHOOK_URL.
+    """
+    if engine is None and bpmn_dir is not None:
+        from workflows.engine import Engine
+        from workflows.services import load_service_modules
+
+        engine = Engine(bpmn_dir, clock, calendar, services=load_service_modules())
+    url = webhook_url if webhook_url is not None else os.environ.get(WEBHOOK_URL_ENV) or None
+    runner = DeadlineScheduler(session_factory, clock, engine=engine, webhook_url=url,
+                               sweep_seconds=sweep_seconds)
+    return runner.start()
+
+
+__all__ = ["DeadlineScheduler", "start_in_process"]
