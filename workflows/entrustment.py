@@ -257,7 +257,7 @@ def start_entrustment(session: Session, engine, actor: User, department: Organiz
                 "requires_county_approval": bool(requires_county_approval),
                 "reminder_days": REMINDER_DAYS, "item_codes": list(item_codes), "authority": authority,
                 "term_start": term_start, "term_end": term_end, "responsibilities": responsibilities,
-                "supervision": supervision}
+                "supervision": supervision, "new_term_end": None}
         return processes.start(session, engine, PROCESS_ID, actor=actor, business_key=business_key,
                                data=data)
 
