@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, HumanTask, Membership, ProcessInstance, User
 from workflows.db import unit_of_work
-from workflows.engine import runtime
+from workflows.engine import messages, runtime
 from workflows.errors import NotFound
 from workflows.forms import form_for
 
@@ -16,7 +16,7 @@ claim = runtime.claim
 release = runtime.release
 complete = runtime.complete
 cancel = runtime.cancel
-send_message = runtime.send_message
+send_message = messages.send_message
 wake_due_instances = runtime.wake_due_instances
 
 

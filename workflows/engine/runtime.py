@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,12 +13,12 @@ from models import HumanTask, ProcessInstance, User
 from workflows.db import unit_of_work
 from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
+from workflows.engine.messages import route_thrown_messages
 from workflows.engine.scripting import StepContext
-from workflows.errors import Conflict, NotFound, ValidationFailed
+from workflows.errors import Conflict, NotFound, QuanzeError
 from workflows.forms import form_for, validate
 
 OPEN = ("running", "waiting")
-MAX_MESSAGE_HOPS = 5
 
 
 def start(session: Session, engine: Engine, process_id: str, data: dict, actor: User | None,
@@ -151,13 +149,17 @@ def wake_instance(session: Session, engine: Engine, instance_id: int) -> Process
 
 
 def wake_due_instances(session: Session, engine: Engine, now: datetime, limit: int = 100) -> int:
-    """Advance every open instance whose next timer is due; a lost race is skipped."""
-    due_ids = session.scalars(
-        select(ProcessInstance.id)
-        .where(ProcessInstance.status.in_(OPEN), ProcessInstance.next_wake_at <= now)
-        .order_by(ProcessInstance.next_wake_at).limit(limit)).all()
-    if session.in_transaction():
-        session.commit()  # each instance is woken in its own transaction
+    """Advance open instances whose next timer is due, each in its own transaction.
+
+    Call with a session that has no transaction open. A lost race is skipped (another
+    scheduler advanced the instance); an instance whose step fails is marked 'error' and
+    audited, so one broken instance never blocks the others.
+    """
+    with unit_of_work(session):
+        due_ids = session.scalars(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status.in_(OPEN), ProcessInstance.next_wake_at <= now)
+            .order_by(ProcessInstance.next_wake_at).limit(limit)).all()
     woken = 0
     for instance_id in due_ids:
         try:
@@ -165,64 +167,27 @@ def wake_due_instances(session: Session, engine: Engine, now: datetime, limit: i
             woken += 1
         except Conflict:
             session.rollback()  # another process advanced it first; nothing lost
+        except QuanzeError as exc:
+            session.rollback()
+            mark_error(session, engine, instance_id, exc.message)
     return woken
 
 
-def _waiting_message_task(workflow, name: str):
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        event = getattr(task.task_spec, "event_definition", None)
-        if isinstance(event, MessageEventDefinition) and event.name == name:
-            return task
-    return None
-
-
-def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: str,
-            payload: dict, actor_id: int | None, hops: int) -> None:
-    """Hand only `payload` to the instance's waiting catch event of that message name."""
-    if not isinstance(payload, dict):
-        raise ValidationFailed({"payload": ["消息内容须为字典 / message payload must be an object"]})
-    require_json_native(payload, "payload")
-    expected = instance.version
-    step = StepContext(session, instance.id, instance.business_key, actor_id)
-    workflow = engine.load(session, instance, step)
-    engine.advance(workflow)
-    catcher = _waiting_message_task(workflow, name)
-    if catcher is None:
-        raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
-                       f"not waiting for message {name!r}", instance_id=instance.id)
-    guarded(workflow.send_event, BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
-    engine.advance(workflow)
-    engine.persist(session, instance, workflow, expected)
-    engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
-                 details={"message": name})
-    route_thrown_messages(session, engine, workflow, instance, actor_id, hops + 1)
-
-
-def send_message(session: Session, engine: Engine, instance_id: int, name: str, payload: dict,
-                 actor: User | None) -> ProcessInstance:
-    """Deliver a named message with an explicit payload to one instance."""
+def mark_error(session: Session, engine: Engine, instance_id: int, message: str) -> None:
+    """Park an instance whose step keeps failing (status 'error'), with an audit row."""
     with unit_of_work(session):
         instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}")
-        deliver(session, engine, instance, name, payload, actor.id if actor else None, 0)
-        return instance
-
-
-def route_thrown_messages(session: Session, engine: Engine, workflow, source: ProcessInstance,
-                          actor_id: int | None, hops: int) -> None:
-    """Route messages a BPMN throw produced, by payload['target_business_key'] only."""
-    for event in workflow.get_events():
-        definition = event.event_definition
-        if not isinstance(definition, MessageEventDefinition) or hops >= MAX_MESSAGE_HOPS:
-            continue
-        payload = event.payload if isinstance(event.payload, dict) else {}
-        key = payload.get("target_business_key")
-        targets = session.scalars(select(ProcessInstance).where(
-            ProcessInstance.business_key == key, ProcessInstance.status.in_(OPEN),
-            ProcessInstance.id != source.id)).all() if key else []
-        for target in targets:
-            deliver(session, engine, target, definition.name, payload, actor_id, hops)
+        changed = session.execute(
+            update(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                          ProcessInstance.version == instance.version)
+            .values(status="error", version=instance.version + 1, next_wake_at=None,
+                    updated_at=engine.clock.now())
+            .execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            return  # someone else moved it on; their state stands
+        session.refresh(instance)
+        engine.audit(session, instance, "instance.error", data={"error": message},
+                     details={"error": message[:500]})
 
 
 def cancel(session: Session, engine: Engine, instance_id: int, user: User, reason: str):

@@ -12,8 +12,13 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from workflows.engine.parser import ClockDuration, ClockTimeDate
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -66,4 +71,6 @@ class StateSerializer:
 
 def full_serializer() -> BpmnWorkflowSerializer:
     """SpiffWorkflow's default (spec-embedding) serializer, for comparison in benchmarks."""
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    config = {**SPIFF_CONFIG, ClockTimeDate: TimerConditionalEventDefinitionConverter,
+              ClockDuration: TimerConditionalEventDefinitionConverter}
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))

@@ -1,0 +1,80 @@
+"""Messages between instances: a named message with an explicit payload, nothing else.
+
+One organization's task data must not leak into another's instance (design.md §3), so a
+catch event receives only the payload dict given to send_message() or built by the throw
+event's own payload expression, and thrown messages are routed by our code.
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ProcessInstance, User
+from workflows.db import unit_of_work
+from workflows.engine.engine import Engine, guarded, require_json_native
+from workflows.engine.scripting import StepContext
+from workflows.errors import Conflict, NotFound, ValidationFailed
+
+OPEN = ("running", "waiting")
+MAX_MESSAGE_HOPS = 5  # a chain of thrown messages longer than this is a modelling error
+
+
+def _waiting_message_task(workflow, name: str):
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, MessageEventDefinition) and event.name == name:
+            return task
+    return None
+
+
+def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: str,
+            payload: dict, actor_id: int | None, hops: int) -> None:
+    """Hand only `payload` to the instance's waiting catch event of that message name."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed({"payload": ["消息内容须为字典 / message payload must be an object"]})
+    require_json_native(payload, "payload")
+    expected = instance.version
+    step = StepContext(session, instance.id, instance.business_key, actor_id)
+    workflow = engine.load(session, instance, step)
+    engine.advance(workflow)
+    catcher = _waiting_message_task(workflow, name)
+    if catcher is None:
+        raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
+                       f"not waiting for message {name!r}", instance_id=instance.id)
+    guarded(workflow.send_event, BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
+    engine.advance(workflow)
+    engine.persist(session, instance, workflow, expected)
+    engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
+                 details={"message": name})
+    route_thrown_messages(session, engine, workflow, instance, actor_id, hops + 1)
+
+
+def send_message(session: Session, engine: Engine, instance_id: int, name: str, payload: dict,
+                 actor: User | None) -> ProcessInstance:
+    """Deliver a named message with an explicit payload to one instance."""
+    with unit_of_work(session):
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None:
+            raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}")
+        deliver(session, engine, instance, name, payload, actor.id if actor else None, 0)
+        return instance
+
+
+def route_thrown_messages(session: Session, engine: Engine, workflow, source: ProcessInstance,
+                          actor_id: int | None, hops: int) -> None:
+    """Route messages a BPMN throw produced, by payload['target_business_key'] only."""
+    for event in workflow.get_events():
+        definition = event.event_definition
+        if not isinstance(definition, MessageEventDefinition) or hops >= MAX_MESSAGE_HOPS:
+            continue
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        key = payload.get("target_business_key")
+        targets = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.business_key == key, ProcessInstance.status.in_(OPEN),
+            ProcessInstance.id != source.id)).all() if key else []
+        for target in targets:
+            deliver(session, engine, target, definition.name, payload, actor_id, hops)
