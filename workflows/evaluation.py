@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    CutoverRule,
     Delegation,
     DelegationMode,
     DelegationStatus,
@@ -24,6 +25,7 @@ from workflows.delegations import DelegationDraft, add_delegations, revoke_deleg
 from workflows.errors import ValidationFailed
 from workflows.forms import Field, Form, register_form
 from workflows.procedure_rules import as_iso_date, org_of_kind, require_role, single_org
+from workflows.registry import who
 from workflows.services import ServiceContext, service_task
 
 PROCESS_ID = "evaluation"
@@ -172,6 +174,25 @@ def apply_outcome(ctx: ServiceContext, township_id: int, department_id: int, met
                           actor_user_id=ctx.actor_user_id)
     return {"kept": list(keep_codes or []), "adjusted": adjusted, "returned": list(return_codes or []),
             "cutover_on": on.isoformat()}
+
+
+def case_handler(session: Session, item_code: str, township_id: int, filed_on: date, on: date):
+    """Who handles a case filed on one day when asked on a later day, across a return (回收).
+
+    Henan practice (domain.md §4): unfinished cases stay with the handler they were filed with;
+    under an immediate cut-over they follow the power; lapse_after_days gives N natural days.
+    """
+    at_filing = who(session, item_code, township_id, filed_on)
+    ended = at_filing.effective_to is not None and on > at_filing.effective_to
+    if at_filing.delegation_id is None or not ended:
+        return at_filing  # nothing delegated, or the delegation still runs: the same handler
+    rule = CutoverRule(at_filing.cutover_rule or CutoverRule.FILED_CASES_STAY)
+    if rule == CutoverRule.FILED_CASES_STAY:
+        return at_filing
+    if rule == CutoverRule.LAPSE_AFTER_DAYS and on <= at_filing.effective_to + timedelta(
+            days=at_filing.cutover_days or 0):
+        return at_filing
+    return who(session, item_code, township_id, on)
 
 
 def start_evaluation(session: Session, engine, actor: User, township: Organization,
