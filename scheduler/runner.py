@@ -77,7 +77,10 @@ class DeadlineScheduler:
                 self._scheduler.remove_job(WAKE_JOB)
             return None
         run_at = wake_time(when, self.clock.now(), datetime.now(UTC))
-        self._scheduler.add_job(self.tick, "date", run_date=run_at, id=WAKE_JOB, replace_existing=True)
+        # Re-armed from inside the running wake job itself: a second instance must be allowed
+        # to queue (the lock still runs them one after the other), or APScheduler skips it.
+        self._scheduler.add_job(self.tick, "date", run_date=run_at, id=WAKE_JOB, replace_existing=True,
+                                max_instances=2)
         return run_at
 
     def scheduled_wake(self) -> datetime | None:
