@@ -6,10 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from models import AuditEvent, CutoverRule, Delegation, DelegationMode, DelegationStatus
+from tests.support.cli import cli_state
 from tests.support.sheets import write_csv, write_xlsx
+from web.cli.catalogue import import_delegations_cmd
 from workflows import sample
 from workflows.errors import ValidationFailed
 from workflows.importing.delegations import import_delegations
@@ -141,3 +144,15 @@ def test_progress_callback_is_called(county, clock, tmp_path):
     import_delegations(county, clock, write_csv(tmp_path / "d.csv", [HEADER, GRANT, NEW_ENTRUST]),
                        progress=lambda *a: seen.append(a))
     assert seen == [("validate", 1, 2), ("validate", 2, 2), ("write", 2, 2)]
+
+
+def test_cli_lists_bad_rows_with_their_article_and_exits_2(county, engine, clock, tmp_path):
+    runner, state = CliRunner(), cli_state(engine, clock)
+    path = write_csv(tmp_path / "bad.csv", _bad_rows())
+    result = runner.invoke(import_delegations_cmd, [str(path)], obj=state)
+    assert result.exit_code == 2
+    assert "第3行 / row 3: item_code: 未知事项编码：NO-SUCH" in result.stderr
+    assert "（行政处罚法 第18条）" in result.stderr
+    good = write_csv(tmp_path / "good.csv", [HEADER, GRANT, NEW_ENTRUST])
+    result = runner.invoke(import_delegations_cmd, ["--json", str(good)], obj=state)
+    assert result.exit_code == 0 and '"created": 2' in result.stdout

@@ -6,10 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from models import AuditEvent, CatalogueBatch, ItemCategory, PowerItem
+from tests.support.cli import cli_state
 from tests.support.sheets import write_csv, write_xlsx
+from web.cli.catalogue import import_items_cmd
 from workflows import sample
 from workflows.errors import ValidationFailed
 from workflows.importing.items import ImportOptions, import_items
@@ -211,3 +214,17 @@ def test_progress_callback_sees_both_stages(county, clock):
         county_name="故城县", city_name="衡水市", progress=lambda *a: seen.append(a)))
     assert seen[0] == ("validate", 1, 32) and ("validate", 32, 32) in seen
     assert seen[-1] == ("write", 32, 32)
+
+
+def test_cli_lists_every_bad_row_and_exits_2_then_imports(county, engine, clock):
+    runner, state = CliRunner(), cli_state(engine, clock)
+    before = _counts(county)
+    result = runner.invoke(import_items_cmd, [str(SAMPLE_CSV)], obj=state)
+    assert result.exit_code == 2
+    assert "第2行 / row 2: original_department_zh" in result.stderr
+    assert "第33行 / row 33:" in result.stderr
+    county.expire_all()
+    assert _counts(county) == before
+    result = runner.invoke(import_items_cmd, ["--county-name", "故城县", "--city-name", "衡水市",
+                                              "--no-progress", str(SAMPLE_CSV)], obj=state)
+    assert result.exit_code == 0 and "32 new" in result.stdout

@@ -30,6 +30,7 @@ POWER_COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     ("事项编码", lambda p: p["item_code"]),
     ("事项名称", lambda p: p["item_name"]),
     ("下放方式", lambda p: MODE_LABELS.get(p["mode"], p["mode"])),
+    ("原实施部门", lambda p: _name(p.get("department"))),
     ("执法主体（决定署名）", lambda p: _name(p["enforcement_subject"])),
     ("责任主体", lambda p: _name(p["responsible_subject"])),
     ("实施机构", lambda p: _name(p["acting_org"])),
