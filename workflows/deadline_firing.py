@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from models import Deadline, DeadlineStatus, ExpiryAction
+from models import Deadline, DeadlineRule, DeadlineStatus, ExpiryAction
 from models.deadlines import RUNNING_STATUSES
 from workflows import webhooks
 from workflows.audit import record
@@ -57,37 +57,46 @@ def _claim(session: Session, condition, order_col, values: dict, limit: int) -> 
     return sorted(won)
 
 
-def _payload(event: str, deadline: Deadline, users: list[int], now: datetime) -> dict:
-    rule = deadline.rule
-    return {"event": event, "deadline_id": deadline.id, "rule_key": rule.key, "name_zh": rule.name_zh,
-            "name_en": rule.name_en, "legal_basis": rule.legal_basis, "case_ref": deadline.case_ref,
-            "instance_id": deadline.instance_id, "task_id": deadline.task_id, "org_id": deadline.org_id,
-            "due_at": deadline.due_at.isoformat(), "fired_at": now.isoformat(), "recipients": users}
+def _payload(event: str, d, rule: DeadlineRule, users: list[int], now: datetime) -> dict:
+    return {"event": event, "deadline_id": d.id, "rule_key": rule.key, "name_zh": rule.name_zh,
+            "name_en": rule.name_en, "legal_basis": rule.legal_basis, "case_ref": d.case_ref,
+            "instance_id": d.instance_id, "task_id": d.task_id, "org_id": d.org_id,
+            "due_at": d.due_at.isoformat(), "fired_at": now.isoformat(), "recipients": users}
+
+
+def _facts(session: Session, ids: list[int]):
+    """The columns notifications need, as plain rows (no ORM objects for big catch-ups)."""
+    rows = session.execute(select(
+        Deadline.id, Deadline.org_id, Deadline.assignee_user_id, Deadline.case_ref, Deadline.instance_id,
+        Deadline.task_id, Deadline.due_at, Deadline.rule_id).where(Deadline.id.in_(ids))).all()
+    rules = {r.id: r for r in session.scalars(select(DeadlineRule).where(
+        DeadlineRule.id.in_({row.rule_id for row in rows})))}
+    return rows, rules
 
 
 def _notify(session: Session, ids: list[int], expired: bool, now: datetime, webhook_url: str | None) -> int:
     """Notifications (and webhook payloads) for one claimed batch, in the claim's transaction."""
     if not ids:
         return 0
-    deadlines = list(session.scalars(select(Deadline).where(Deadline.id.in_(ids))
-                                     .options(selectinload(Deadline.rule))
-                                     .execution_options(populate_existing=True)))
+    deadlines, rules = _facts(session, ids)
     index = RecipientIndex(session, {d.org_id for d in deadlines})
     rows, payloads = [], []
     for d in deadlines:
+        rule = rules[d.rule_id]
         audience = index.leaders(d.org_id)
         if d.assignee_user_id:
             audience.users.add(d.assignee_user_id)
             audience.orgs.clear()
         kind = "deadline_overdue" if expired else "deadline_warning"
-        if expired and d.rule.on_expiry == ExpiryAction.INTERRUPT:
+        if expired and rule.on_expiry == ExpiryAction.INTERRUPT:
             kind = "deadline_interrupted"
-        rows += notification_rows(kind, d, audience, now)
-        if expired and d.rule.on_expiry == ExpiryAction.ESCALATE and d.rule.escalate_to_role:
-            above = index.role_holders(d.org_id, d.rule.escalate_to_role)
+        rows += notification_rows(kind, d, rule, audience, now)
+        if expired and rule.on_expiry == ExpiryAction.ESCALATE and rule.escalate_to_role:
+            above = index.role_holders(d.org_id, rule.escalate_to_role)
             above.users -= audience.users
-            rows += notification_rows("deadline_escalated", d, above, now)
-        payloads.append(_payload(kind, d, sorted(audience.users), now))
+            rows += notification_rows("deadline_escalated", d, rule, above, now)
+        if webhook_url:
+            payloads.append(_payload(kind, d, rule, sorted(audience.users), now))
     insert_notifications(session, rows)
     webhooks.enqueue(session, webhook_url, payloads, now)
     return len(rows)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Deadline, Membership, Notification, Organization, OrgKind, Role, User
+from models import DeadlineRule, Membership, Notification, Organization, OrgKind, Role, User
 from workflows.clock import SHANGHAI
 from workflows.db import unit_of_work
 from workflows.errors import NotFound, PermissionDenied
@@ -73,9 +73,8 @@ def _local(instant) -> str:
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def message(kind: str, deadline: Deadline) -> str:
-    """Chinese-first bilingual text of a deadline notification."""
-    rule = deadline.rule
+def message(kind: str, deadline, rule: DeadlineRule) -> str:
+    """Chinese-first bilingual text of a deadline notification (`deadline`: row or model)."""
     subject = deadline.case_ref or (f"实例{deadline.instance_id}" if deadline.instance_id else f"任务{deadline.task_id}")
     due = _local(deadline.due_at)
     texts = {
@@ -92,9 +91,9 @@ def message(kind: str, deadline: Deadline) -> str:
     return f"{zh} / {en}"
 
 
-def notification_rows(kind: str, deadline: Deadline, audience: Audience, now) -> list[dict]:
+def notification_rows(kind: str, deadline, rule: DeadlineRule, audience: Audience, now) -> list[dict]:
     """Rows for a bulk insert: one per user, one per organization addressed as a whole."""
-    text = message(kind, deadline)
+    text = message(kind, deadline, rule)
     rows = [{"user_id": u, "org_id": deadline.org_id, "kind": kind, "text": text,
              "deadline_id": deadline.id, "created_at": now} for u in sorted(audience.users)]
     rows += [{"user_id": None, "org_id": o, "kind": kind, "text": text, "deadline_id": deadline.id,
@@ -103,9 +102,9 @@ def notification_rows(kind: str, deadline: Deadline, audience: Audience, now) ->
 
 
 def insert_notifications(session: Session, rows: list[dict]) -> None:
-    """Bulk insert in the caller's transaction."""
+    """Bulk insert (one executemany) in the caller's transaction."""
     if rows:
-        session.execute(insert(Notification), rows)
+        session.execute(Notification.__table__.insert(), rows)
 
 
 def list_notifications(session: Session, user: User, *, unread_only: bool = False,
