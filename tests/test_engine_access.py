@@ -123,3 +123,20 @@ def test_bad_messages_are_refused(session, world):
         processes.send_message(session, world.engine, inst.id, "ack", ["x"], world.officer)
     session.rollback()
     assert session.get(ProcessInstance, inst.id).version == 1
+
+
+def test_task_properties_override_the_lane_role_and_organization_key(session, world):
+    """`role` / `orgKey` extension properties beat the lane default (Township → leader)."""
+    path = world.engine.bpmn_dir / "engine_demo.bpmn"
+    text = path.read_text("utf-8")
+    old = '<spiffworkflow:property name="due" value="due(\'working_days\', 5)"/>'
+    assert old in text
+    path.write_text(text.replace(old, old + '<spiffworkflow:property name="role" '
+                                 'value="township_officer"/>'), "utf-8")
+    world.engine.sync_definitions(session)
+    processes.start(session, world.engine, "engine_demo", world.start_data(), world.officer)
+    processes.complete(session, world.engine, processes.list_tasks(session, world.officer)[0].id,
+                       world.officer, DRAFT)
+    assert processes.list_tasks(session, world.leader) == []
+    opinion = processes.list_tasks(session, world.outsider)[0]
+    assert (opinion.role, opinion.organization_id) == ("township_officer", world.township.id)

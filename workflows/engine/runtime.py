@@ -41,7 +41,8 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
         engine.advance(workflow)
         engine.persist(session, instance, workflow, expected_version=0)  # → version 1
         engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
-                     data=data, details={"definition_sha256": definition.content_sha256})
+                     org_id=instance.department_id or instance.township_id, data=data,
+                     details={"definition_sha256": definition.content_sha256})
         route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
         return instance
 
