@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from models import AuditEvent, CatalogueBatch, ItemCategory, PowerItem
@@ -228,3 +229,32 @@ def test_cli_lists_every_bad_row_and_exits_2_then_imports(county, engine, clock)
     result = runner.invoke(import_items_cmd, ["--county-name", "故城县", "--city-name", "衡水市",
                                               "--no-progress", str(SAMPLE_CSV)], obj=state)
     assert result.exit_code == 0 and "32 new" in result.stdout
+
+
+def test_xlsx_finds_the_list_after_a_cover_sheet_and_a_title_row(county, clock, tmp_path):
+    book = Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表为故城县乡镇赋权事项清单"])
+    sheet = book.create_sheet("清单")
+    sheet.append(["故城县乡镇赋权事项清单（2021年）"])
+    for row in _zh_rows():
+        sheet.append(row)
+    book.save(tmp_path / "list.xlsx")
+    report = import_items(county, clock, tmp_path / "list.xlsx")
+    assert len(report.created) == 2
+    bad = _zh_rows()
+    bad[2][8] = "下放"
+    sheet = book["清单"]
+    sheet.delete_rows(1, sheet.max_row)
+    for row in [["标题"], *bad]:
+        sheet.append(row)
+    book.save(tmp_path / "bad.xlsx")
+    with pytest.raises(ValidationFailed) as err:
+        import_items(county, clock, tmp_path / "bad.xlsx")
+    assert [(e["row"], e["field"]) for e in err.value.errors] == [(4, "modes_allowed")]
+
+
+def test_utf16_tab_separated_text_from_excel_imports(county, clock, tmp_path):
+    text = "\n".join("\t".join(str(c) for c in row) for row in _zh_rows())
+    (tmp_path / "list.txt").write_bytes(text.encode("utf-16"))
+    assert len(import_items(county, clock, tmp_path / "list.txt").created) == 2

@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from workflows.errors import ValidationFailed
 # Counties' Excel exports are often GB18030 (GBK); UTF-8 with or without BOM comes first.
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+HEADER_SCAN = 10  # rows searched for the header (title rows may come first)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def read_table(path: str | Path, aliases: dict[str, str], required: tuple[str, .
         raise ValidationFailed([_file_error(f"文件不存在：{path} / no such file: {path}")])
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        raw = _xlsx_rows(path)
+        raw = _xlsx_rows(path, aliases, required)
     elif suffix in {".csv", ".txt"}:
         raw = _csv_rows(path)
     else:
@@ -67,52 +69,74 @@ def read_table(path: str | Path, aliases: dict[str, str], required: tuple[str, .
     return _to_table(path.name, raw, aliases, required)
 
 
-def _file_error(message: str, field_name: str = "file") -> dict:
-    return {"row": 1, "field": field_name, "message": message}
+def _file_error(message: str, field_name: str = "file", row: int = 1) -> dict:
+    return {"row": row, "field": field_name, "message": message}
 
 
 def _csv_rows(path: Path) -> list[list[object]]:
     data = path.read_bytes()
-    for encoding in CSV_ENCODINGS:
+    # Excel's "Unicode text" export is UTF-16 with a BOM and tabs between cells.
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else CSV_ENCODINGS
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        first_line = text.split("\n", 1)[0]
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
         # One CSV record is one sheet row, even when a quoted cell spans lines.
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     raise ValidationFailed([_file_error(
         "无法识别文件编码，应为 UTF-8 或 GB18030 / unreadable encoding: use UTF-8 or GB18030")])
 
 
-def _xlsx_rows(path: Path) -> list[list[object]]:
+def _xlsx_rows(path: Path, aliases: dict[str, str], required) -> list[list[object]]:
+    """Rows of the first sheet whose header has every required column (else the first sheet)."""
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for a broken file
         raise ValidationFailed([_file_error(
             f"无法读取 XLSX 文件：{exc} / unreadable XLSX file: {exc}")]) from exc
     try:
-        sheet = book.worksheets[0]
-        return [list(values) for values in sheet.iter_rows(values_only=True)]
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            head = [list(values) for values in islice(rows, HEADER_SCAN)]
+            if not _header(head, aliases, required)[2]:
+                return head + [list(values) for values in rows]
+        first = book.worksheets[0].iter_rows(values_only=True)
+        return [list(values) for values in first]
     finally:
         book.close()  # read-only workbooks keep the file open until closed
+
+
+def _header(raw: list[list[object]], aliases: dict[str, str], required):
+    """(row position, column → cell position, missing required columns) of the header row.
+
+    Lists often carry a title row (e.g. "故城县乡镇赋权事项清单") above the header, so the
+    first rows are scanned and the one naming the most known columns wins.
+    """
+    best: tuple[int, dict[str, int]] = (0, {})
+    for position, values in enumerate(raw[:HEADER_SCAN]):
+        index: dict[str, int] = {}
+        for cell, title in enumerate(values):
+            column = aliases.get(normalize_header(title))
+            if column is not None and column not in index:
+                index[column] = cell
+        if len(index) > len(best[1]):
+            best = (position, index)
+    return best[0], best[1], [c for c in required if c not in best[1]]
 
 
 def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], required) -> Table:
     if not raw:
         raise ValidationFailed([_file_error("文件为空 / the file is empty")])
-    header = raw[0]
-    index: dict[str, int] = {}
-    for position, title in enumerate(header):
-        column = aliases.get(normalize_header(title))
-        if column is not None and column not in index:
-            index[column] = position
-    missing = [c for c in required if c not in index]
+    at, index, missing = _header(raw, aliases, required)
     if missing:
         raise ValidationFailed([
-            _file_error(f"缺少必需列：{c} / missing required column: {c}", c) for c in missing
+            _file_error(f"缺少必需列：{c} / missing required column: {c}", c, at + 1) for c in missing
         ])
     table = Table(name=name, columns=set(index))
-    for number, values in enumerate(raw[1:], start=2):
+    for number, values in enumerate(raw[at + 1 :], start=at + 2):
         cells = {c: _cell(values, pos) for c, pos in index.items()}
         if any(v not in (None, "") for v in cells.values()):
             table.rows.append(Row(number, cells))
