@@ -241,3 +241,12 @@ def test_cli_who_and_list_on_the_gucheng_sample(session, engine, clock):
 
     result = run(registry_group, ["who", "--item", "NO-SUCH", "--township", "郑口镇"], obj=state)
     assert result.exit_code == 2 and "NO-SUCH" in result.output
+
+
+def test_who_reads_inside_the_callers_transaction(session, clock, org):
+    """`who` runs on the session's connection: it sees uncommitted rows and forgets rolled-back ones."""
+    transaction = session.begin()
+    add(session, clock, "CF-1", "grant")  # joins the open transaction (unit_of_work)
+    assert who(session, "CF-1", "甲镇", ON).mode == "grant"
+    transaction.rollback()
+    assert who(session, "CF-1", "甲镇", ON).mode == "assist"

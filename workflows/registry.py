@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, String, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import (
@@ -19,6 +19,7 @@ from models import (
     PowerItem,
     item_relations,
 )
+from workflows.compiled_query import CompiledQuery
 from workflows.directory import find_item, find_township
 from workflows.errors import LegalRuleViolation, NotFound
 
@@ -73,42 +74,70 @@ class Competence:
         return data
 
 
+def _constants(values) -> list:
+    """Our own enum values rendered inline, so the statement has no expanding IN parameters."""
+    return [literal_column(f"'{v.value}'") for v in values]
+
+
 def _in_force_on(row, on):
-    return and_(row.status.in_(IN_FORCE_STATUSES), row.effective_from <= on,
-                or_(row.effective_to.is_(None), row.effective_to >= on))
+    return and_(row.c.status.in_(_constants(IN_FORCE_STATUSES)), row.c.effective_from <= on,
+                or_(row.c.effective_to.is_(None), row.c.effective_to >= on))
 
 
 @lru_cache(maxsize=2)
 def _who_statement(by_id: bool):
-    """One statement for `who`: item, department, township and the delegation lookup.
+    """One Core statement for `who`: item, department, township and the delegation lookup.
 
-    Built once per shape so each call only binds parameters; it holds no data.
+    Built once per shape so each call only binds parameters (it holds no data); Core tables,
+    not ORM entities, because the answer is plain values and the ORM layer tripled the cost.
     """
-    dept, town = aliased(Organization), aliased(Organization)
-    own, via, d, via_item = (aliased(Delegation), aliased(Delegation), aliased(Delegation),
-                             aliased(PowerItem))
+    items, orgs, dels = PowerItem.__table__, Organization.__table__, Delegation.__table__
+    dept, town, own, via, best, d = (orgs.alias("dept"), orgs.alias("town"), dels.alias("own"),
+                                     dels.alias("via"), dels.alias("best"), dels.alias("d"))
+    via_item, rel = items.alias("via_item"), item_relations
     ref, on, code = bindparam("ref"), bindparam("on"), bindparam("code")
     # The newest in-force row of the pair (ix_delegation_lookup: item, township, from).
-    own_id = (select(own.id).where(own.item_id == PowerItem.id, own.township_id == town.id,
-                                   _in_force_on(own, on))
-              .order_by(own.effective_from.desc()).limit(1).scalar_subquery())
+    own_id = (select(own.c.id).where(own.c.item_id == items.c.id, own.c.township_id == town.c.id,
+                                     _in_force_on(own, on))
+              .order_by(own.c.effective_from.desc()).limit(1)
+              .correlate_except(own).scalar_subquery())
     # Else the grant/entrustment of a parent penalty item this power is related to.
-    parent_id = (select(via.id).join(item_relations, item_relations.c.item_id == via.item_id)
-                 .where(item_relations.c.related_item_id == PowerItem.id,
-                        via.township_id == town.id, via.mode.in_(_TRAVELLING),
-                        _in_force_on(via, on))
-                 .order_by(via.effective_from.desc()).limit(1).scalar_subquery())
-    town_match = town.id == ref if by_id else or_(town.name == ref, town.short_name == ref)
+    # Per parent, its in-force grant/entrustment through ix_delegation_lookup; then the newest.
+    per_parent = (select(via.c.id).where(via.c.item_id == rel.c.item_id,
+                                         via.c.township_id == town.c.id,
+                                         via.c.mode.in_(_constants(_TRAVELLING)),
+                                         _in_force_on(via, on))
+                  .order_by(via.c.effective_from.desc()).limit(1)
+                  .correlate_except(via).scalar_subquery())
+    candidates = (select(per_parent).where(rel.c.related_item_id == items.c.id)
+                  .correlate_except(rel))
+    parent_id = (select(best.c.id).where(best.c.id.in_(candidates))
+                 .order_by(best.c.effective_from.desc()).limit(1)
+                 .correlate_except(best).scalar_subquery())
+    town_match = (town.c.id == ref) if by_id else or_(town.c.name == ref, town.c.short_name == ref)
     return (
-        select(PowerItem.code, PowerItem.name_zh, PowerItem.legal_basis, dept.id, dept.name,
-               town.id, town.name, d.id, d.mode, d.effective_from, d.effective_to,
-               d.document_no, d.note, d.cutover_rule, d.cutover_days, via_item.code)
-        .join(dept, dept.id == PowerItem.department_id)
-        .join(town, and_(town.kind == OrgKind.TOWNSHIP, town_match))
-        .outerjoin(d, d.id == func.coalesce(own_id, parent_id))
-        .outerjoin(via_item, and_(via_item.id == d.item_id, via_item.id != PowerItem.id))
-        .where(PowerItem.code == code)
+        select(items.c.code, items.c.name_zh, items.c.legal_basis, dept.c.id, dept.c.name,
+               town.c.id, town.c.name, d.c.id, d.c.mode, d.c.effective_from, d.c.effective_to,
+               d.c.document_no, d.c.note, d.c.cutover_rule, d.c.cutover_days, via_item.c.code)
+        .select_from(items)
+        .join(dept, dept.c.id == items.c.department_id)
+        .join(town, and_(town.c.kind == literal_column(f"'{OrgKind.TOWNSHIP.value}'"), town_match))
+        .outerjoin(d, d.c.id == func.coalesce(own_id, parent_id))
+        .outerjoin(via_item, and_(via_item.c.id == d.c.item_id, via_item.c.id != items.c.id))
+        .where(items.c.code == code)
     )
+
+
+_COMPILED: dict[tuple, CompiledQuery] = {}  # SQL text per dialect and shape; holds no data
+
+
+def _who_query(dialect, by_id: bool) -> CompiledQuery:
+    """The `who` statement compiled for this dialect (see workflows/compiled_query.py)."""
+    key = (by_id, dialect.name, dialect.driver, dialect.paramstyle)
+    if key not in _COMPILED:
+        types = {"ref": Integer() if by_id else String(), "on": Date(), "code": String()}
+        _COMPILED[key] = CompiledQuery.build(_who_statement(by_id), dialect, types)
+    return _COMPILED[key]
 
 
 def _answer(item_code, item_name, legal_basis, dept: Organ, town: Organ, on: date, d) -> Competence:
@@ -139,7 +168,8 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
     ref = township if isinstance(township, int) else str(township).strip()
     by_id = isinstance(ref, int) or ref.isdigit()
     params = {"ref": int(ref) if by_id else ref, "on": on, "code": str(item_code).strip()}
-    rows = session.execute(_who_statement(by_id), params).all()
+    connection = session.connection()
+    rows = _who_query(connection.dialect, by_id).rows(connection, params)
     if len(rows) != 1:
         find_item(session, item_code)  # raises NotFound naming the unknown code
         find_township(session, township)  # unknown or ambiguous township
@@ -155,13 +185,13 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
 
 
 def _township_rows(session: Session, township_id: int, on: date) -> dict[int, dict]:
-    """The newest in-force delegation per item of one township (ix_delegation_township)."""
-    d = Delegation
-    query = (select(d.id, d.item_id, d.mode, d.effective_from, d.effective_to, d.document_no,
-                    d.note, d.cutover_rule, d.cutover_days)
-             .where(d.township_id == township_id, _in_force_on(d, on))
-             .order_by(d.effective_from))
-    return {row.item_id: row._asdict() for row in session.execute(query)}
+    """The in-force delegation per item of one township (ix_delegation_township)."""
+    d = Delegation.__table__
+    query = (select(d.c.id, d.c.item_id, d.c.mode, d.c.effective_from, d.c.effective_to,
+                    d.c.document_no, d.c.note, d.c.cutover_rule, d.c.cutover_days)
+             .where(d.c.township_id == township_id, _in_force_on(d, on))
+             .order_by(d.c.effective_from))
+    return {row.item_id: row._asdict() for row in session.connection().execute(query)}
 
 
 def power_list(session: Session, township: str | int, on: date) -> list[Competence]:

@@ -1,0 +1,61 @@
+"""A hot read compiled once by SQLAlchemy and run on the session's DBAPI cursor.
+
+For lookups called thousands of times a second (the registry's `who`), SQLAlchemy's
+per-execution machinery (execution context, result metadata, events) costs several times the
+indexed query itself. Here SQLAlchemy still writes the SQL and supplies each type's own bind
+and result processors; only the per-call bookkeeping is skipped. Reads only: the statement
+runs inside the session's current transaction, on its connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Connection, Dialect
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """SQL text, parameter layout and type processors of one statement for one dialect."""
+
+    sql: str
+    template: tuple | dict  # parameters SQLAlchemy bound itself (LIMIT 1 …), caller slots empty
+    slots: tuple[tuple[int | str, str, Callable | None], ...]  # (slot, caller name, processor)
+    converters: tuple[tuple[int, Callable], ...]  # (column index, result processor)
+
+    @classmethod
+    def build(cls, statement: Select, dialect: Dialect, types: dict) -> CompiledQuery:
+        """Compile for a dialect; `types` maps each caller parameter to its SQL type."""
+        compiled = statement.compile(dialect=dialect)
+        values = compiled.construct_params(dict.fromkeys(types))
+        bind = {name: t.dialect_impl(dialect).bind_processor(dialect) for name, t in types.items()}
+        if compiled.positional:
+            order = list(compiled.positiontup)
+            template: tuple | dict = tuple(values[n] for n in order)
+            slots = tuple((i, n, bind[n]) for i, n in enumerate(order) if n in types)
+        else:
+            template = values
+            slots = tuple((n, n, bind[n]) for n in types)
+        converters = tuple(
+            (i, proc) for i, col in enumerate(statement.selected_columns)
+            if (proc := col.type.dialect_impl(dialect).result_processor(dialect, None)) is not None)
+        return cls(compiled.string, template, slots, converters)
+
+    def rows(self, connection: Connection, params: dict) -> list[list]:
+        """Run on the session's connection (its transaction) and return processed rows."""
+        args = list(self.template) if isinstance(self.template, tuple) else dict(self.template)
+        for slot, name, processor in self.slots:
+            value = params[name]
+            args[slot] = processor(value) if processor is not None and value is not None else value
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(self.sql, args)
+            fetched = [list(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+        for row in fetched:
+            for i, processor in self.converters:
+                row[i] = processor(row[i])
+        return fetched
