@@ -11,9 +11,11 @@ from models import Delegation, DelegationStatus
 from tests.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows import registry
 from workflows.delegations import DelegationDraft, add_delegations
+from workflows.engine import Engine
 from workflows.engine.scripting import StepContext
 from workflows.errors import PermissionDenied, ValidationFailed
 from workflows.evaluation import case_handler, start_evaluation
+from workflows.legal_calendar import LegalCalendar
 
 REPORTED = {"CGJ-01": {"cases": 20, "overturned": 0, "overdue": 1},
             "CGJ-02": {"cases": 0},
@@ -151,3 +153,21 @@ def test_only_the_county_government_opens_or_decides_an_evaluation(session, c):
     with pytest.raises(PermissionDenied):
         c.act(session, iid, "evaluation_decision", "zk_leader", DECISION)
     assert fingerprint(session) == before
+
+
+def test_save_and_reload_at_every_wait_state(session_factory, c):
+    """Each step on a fresh session and a fresh engine: the stored state carries the evaluation."""
+    with session_factory() as s:
+        iid = _start(s, c)
+    steps = [("self_evaluation", "zk_leader", {"self_report": "全年办案30件"}),
+             ("department_opinion", "cgj_officer", {"department_opinion_text": "同意"}),
+             ("evaluation_decision", "approver", DECISION)]
+    for name, user, data in steps:
+        with session_factory() as s:
+            c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+            c.engine.sync_definitions(s)
+            s.commit()
+            c.act(s, iid, name, user, data)
+    with session_factory() as s:
+        assert c.instance(s, iid).status == "completed"
+        assert registry.who(s, "CGJ-02", c.orgs["zk"].id, date(2026, 4, 1)).mode == "assist"
