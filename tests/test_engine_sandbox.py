@@ -84,6 +84,7 @@ def test_check_reports_xsd_errors_with_the_file(tmp_path):
     errors = check_folder(folder, ServiceRegistry())
     assert errors and errors[0].file_name == "engine_demo.bpmn"
     assert "bogus" in errors[0].message
+    assert errors[0].element_id.startswith("draft (line")  # the element holding the bad tag
 
 
 @pytest.fixture

@@ -92,6 +92,21 @@ def _check_spec(file_name: str, spec, subprocess_specs: dict, services: ServiceR
     return errors
 
 
+def _element_at_line(content: bytes, line) -> str:
+    """The id of the element an XSD error points at (or its nearest ancestor with an id)."""
+    try:
+        root = etree.fromstring(content)
+    except etree.XMLSyntaxError:
+        return f"line {line}"
+    for node in root.iter():
+        if node.sourceline == line:
+            while node is not None and not node.get("id"):
+                node = node.getparent()
+            if node is not None:
+                return f"{node.get('id')} (line {line})"
+    return f"line {line}"
+
+
 def parse_file(file_name: str, content: bytes, services: ServiceRegistry) -> ParsedFile:
     """XSD-validate and parse one file; collect every error instead of stopping at the first."""
     parsed = ParsedFile(file_name, content_hash(content), content.decode("utf-8"))
@@ -104,7 +119,8 @@ def parse_file(file_name: str, content: bytes, services: ServiceRegistry) -> Par
             parsed.specs[process_id] = (spec, subs)
             parsed.errors += _check_spec(file_name, spec, subs, services)
     except ValidationException as exc:
-        parsed.errors.append(DefinitionError(file_name, exc.id or f"line {exc.line_number}", str(exc)))
+        element = exc.id or _element_at_line(content, exc.line_number)
+        parsed.errors.append(DefinitionError(file_name, element, str(exc)))
     except (SpiffWorkflowException, etree.LxmlError) as exc:
         parsed.errors.append(DefinitionError(file_name, "", str(exc)))
     if not parsed.errors and b"BPMNDiagram" not in content:
