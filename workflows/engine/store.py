@@ -55,11 +55,12 @@ def save_state(session: Session, instance: ProcessInstance, workflow, state: str
         "completed_at": now if status == "completed" else None,
     }
     try:
+        # A Core UPDATE on the table: no ORM bulk-update bookkeeping on the hot path.
+        table = ProcessInstance.__table__
         result = session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected_version)
+            update(table)
+            .where(table.c.id == instance.id, table.c.version == expected_version)
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
     except OperationalError as exc:
         # SQLite refuses a writer whose snapshot is stale ("database is locked"): same race.
