@@ -132,7 +132,7 @@ def _upsert_items(session: Session, records: list[ItemRecord], batches: dict,
             fields["batch_id"] = batches[rec.batch[0]].id
         item = items.get(rec.code)
         if item is None:
-            item = PowerItem(code=rec.code, **fields)
+            item = PowerItem(code=rec.code, related=[], **fields)  # empty: no lazy load later
             session.add(item)
             items[rec.code] = item
             report.created.append(rec.code)
