@@ -17,7 +17,6 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     StartEvent,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
@@ -111,4 +110,4 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         super().__init__(validator=VALIDATOR)
 
 
-__all__ = ["ClockDuration", "ClockTimeDate", "CycleTimerEventDefinition", "QuanzeBpmnParser"]
+__all__ = ["ClockDuration", "ClockTimeDate", "QuanzeBpmnParser"]

@@ -61,7 +61,8 @@ class Sandbox:
         self.helpers = {**SAFE_BUILTINS, **helpers}
         self._compiled: dict[tuple[str, str], object] = {}
 
-    def _code(self, source: str, mode: str):
+    def compiled(self, source: str, mode: str):
+        """Vetted, cached code object for a source (raises ScriptRefused)."""
         key = (source, mode)
         code = self._compiled.get(key)
         if code is None:
@@ -79,12 +80,12 @@ class Sandbox:
 
     def evaluate(self, expression: str, context: dict, extra: dict | None = None):
         """Value of an expression over the task data."""
-        return eval(self._code(expression.strip(), "eval"), self._scope(context, extra))  # noqa: S307
+        return eval(self.compiled(expression.strip(), "eval"), self._scope(context, extra))  # noqa: S307
 
     def execute(self, script: str, context: dict, extra: dict | None = None) -> None:
         """Run a script; its new or changed plain variables become task data."""
         scope = self._scope(context, extra)
-        exec(self._code(script, "exec"), scope)  # noqa: S102
+        exec(self.compiled(script, "exec"), scope)  # noqa: S102
         for key in list(context):
             if key not in scope:
                 del context[key]

@@ -90,7 +90,7 @@ class QuanzeScriptEngine(PythonScriptEngine):
 
     def validate(self, expression):
         """Checked by the sandbox when first compiled."""
-        self.sandbox._code(expression, "exec")
+        self.sandbox.compiled(expression, "exec")
 
     def evaluate(self, task, expression, external_context=None):
         """An expression over the task's data, with helpers and no builtins."""
