@@ -122,7 +122,7 @@ def test_xlsx_missing_a_required_column_is_refused_naming_it(county, clock, tmp_
     with pytest.raises(ValidationFailed) as err:
         import_items(county, clock, write_xlsx(tmp_path / "list.xlsx", rows))
     assert err.value.errors == [{"row": 1, "field": "legal_basis_zh", "message":
-                                 "缺少必需列：legal_basis_zh / missing required column: legal_basis_zh"}]
+                                 "缺少必需列：设定依据（legal_basis_zh） / missing required column: legal_basis_zh"}]
     assert _counts(county) == before
 
 
@@ -258,3 +258,23 @@ def test_utf16_tab_separated_text_from_excel_imports(county, clock, tmp_path):
     text = "\n".join("\t".join(str(c) for c in row) for row in _zh_rows())
     (tmp_path / "list.txt").write_bytes(text.encode("utf-16"))
     assert len(import_items(county, clock, tmp_path / "list.txt").created) == 2
+
+
+def test_columns_absent_from_a_later_file_keep_their_stored_values(county, clock, tmp_path):
+    import_items(county, clock, write_csv(tmp_path / "full.csv", _zh_rows()))
+    rows = [["code", "name_zh", "original_department_zh", "legal_basis_zh", "mode"],
+            ["T-JC-01", "对烟花爆竹燃放的检查（修订）", "故城县城市管理综合行政执法局", "《某条例》第三条", "赋权"]]
+    report = import_items(county, clock, write_csv(tmp_path / "partial.csv", rows))
+    assert report.updated == ["T-JC-01"]
+    item = _item(county, "T-JC-01")
+    assert item.category == ItemCategory.INSPECTION and item.batch is not None
+    assert item.modes_allowed == ["grant"] and [p.code for p in _item(county, "T-CF-01").related] == ["T-JC-01"]
+
+
+def test_a_blank_required_cell_is_named_in_chinese_and_english(county, clock, tmp_path):
+    rows = [["事项编码", "事项名称", "实施主体", "设定依据", "下放方式"],
+            ["E-1", "", "故城县水利局", "依据", "赋权"]]
+    with pytest.raises(ValidationFailed) as err:
+        import_items(county, clock, write_csv(tmp_path / "e.csv", rows))
+    assert err.value.errors == [{"row": 2, "field": "name_zh",
+                                 "message": "事项名称（name_zh） 不能为空 / name_zh is required"}]

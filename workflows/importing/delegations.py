@@ -17,7 +17,7 @@ from workflows.errors import ValidationFailed
 from workflows.importing import values
 from workflows.importing.item_rows import RowErrors
 from workflows.importing.items import Progress
-from workflows.importing.tables import Row, normalize_header, read_table
+from workflows.importing.tables import Row, column_label, normalize_header, read_table
 
 DELEGATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "item_code": ("item_code", "code", "事项编码", "编码"),
@@ -123,7 +123,8 @@ def _draft(row: Row, errors: RowErrors) -> DelegationDraft | None:
     before = len(errors)
     for column in REQUIRED_DELEGATION_COLUMNS:
         if not row.text(column):
-            errors.add(row.number, column, f"{column} 不能为空 / {column} is required")
+            label = column_label(column, delegation_aliases())
+            errors.add(row.number, column, f"{label} 不能为空 / {column} is required")
     parsed: dict = {}
     parsers = {
         "mode": lambda: values.parse_mode(row.text("mode")).value if row.text("mode") else None,

@@ -40,6 +40,9 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "batch_title": ("batch_title", "批次名称"),
     "batch_effective_on": ("batch_effective_on", "批次生效日期"),
 }
+# "事项名称（name_zh）": the first Chinese header, for messages.
+ITEM_LABELS = {c: f"{next(a for a in names if not a.isascii())}（{c}）"
+               for c, names in ITEM_COLUMNS.items()}
 REQUIRED_ITEM_COLUMNS = ("code", "name_zh", "original_department_zh", "legal_basis_zh",
                          "modes_allowed")
 # Plain text columns copied to the PowerItem attribute of the same (or mapped) name.
@@ -116,7 +119,7 @@ def parse_item_row(row: Row, columns: set[str], names: DepartmentNames,
     record = ItemRecord(row=row.number, code=row.text("code"))
     for column in ("code", "name_zh", "original_department_zh", "legal_basis_zh"):
         if not row.text(column):
-            errors.add(row.number, column, f"{column} 不能为空 / {column} is required")
+            errors.add(row.number, column, f"{ITEM_LABELS[column]} 不能为空 / {column} is required")
     for column, attribute in TEXT_FIELDS.items():
         if column in columns:
             record.fields[attribute] = row.text(column) or None
@@ -136,8 +139,9 @@ def _guarded(errors: RowErrors, row: int, column: str, parse: Callable[[], objec
 
 def _parse_typed(row: Row, columns, names: DepartmentNames, record: ItemRecord, errors) -> None:
     n = row.number
-    record.fields["category"] = _guarded(errors, n, "category",
-                                         lambda: values.parse_category(row.text("category")))
+    if "category" in columns:  # absent: a new item is a penalty, an existing one keeps its own
+        record.fields["category"] = _guarded(errors, n, "category",
+                                             lambda: values.parse_category(row.text("category")))
     record.fields["modes_allowed"] = _guarded(errors, n, "modes_allowed",
                                               lambda: values.parse_modes(row.text("modes_allowed")))
     scope = row.text("scope_limit") or None
@@ -207,10 +211,11 @@ def check_links(records: list[ItemRecord], session: Session, errors: RowErrors,
 
     A code on a bad row of the file counts as known, so only its own row is reported.
     """
-    categories = {code: cat for code, cat in session.execute(
+    stored = {code: cat for code, cat in session.execute(
         select(PowerItem.code, PowerItem.category)).all()}
-    categories.update({code: None for code in file_codes})
-    categories.update({r.code: r.fields["category"] for r in records})
+    categories = {**stored, **{code: None for code in file_codes}}
+    for r in records:
+        categories[r.code] = r.fields.get("category", stored.get(r.code, ItemCategory.PENALTY))
     side = (ItemCategory.INSPECTION, ItemCategory.COERCION)
     for record in records:
         for code in record.related_codes or []:

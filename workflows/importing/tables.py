@@ -127,13 +127,20 @@ def _header(raw: list[list[object]], aliases: dict[str, str], required):
     return best[0], best[1], [c for c in required if c not in best[1]]
 
 
+def column_label(column: str, aliases: dict[str, str]) -> str:
+    """A column's first Chinese header with its canonical name, e.g. '设定依据（legal_basis_zh）'."""
+    chinese = next((a for a, c in aliases.items() if c == column and not a.isascii()), None)
+    return f"{chinese}（{column}）" if chinese else column
+
+
 def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], required) -> Table:
     if not raw:
         raise ValidationFailed([_file_error("文件为空 / the file is empty")])
     at, index, missing = _header(raw, aliases, required)
     if missing:
         raise ValidationFailed([
-            _file_error(f"缺少必需列：{c} / missing required column: {c}", c, at + 1) for c in missing
+            _file_error(f"缺少必需列：{column_label(c, aliases)} / missing required column: {c}",
+                        c, at + 1) for c in missing
         ])
     table = Table(name=name, columns=set(index))
     for number, values in enumerate(raw[at + 1 :], start=at + 2):
