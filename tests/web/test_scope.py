@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import Delegation, OrgKind, Organization
+from models import Delegation, Organization, OrgKind
 from tests.web.conftest import csrf_of, login
 
 
@@ -40,7 +40,7 @@ def test_township_officer_gets_404_for_another_township_and_learns_nothing(clien
     login(client, "zk_officer1")
     for path in (f"/townships/{qh.id}/powers", f"/townships/{qh.id}/responsibilities"):
         other = client.get(path)
-        missing = client.get("/townships/999999/powers")
+        missing = client.get(path.replace(str(qh.id), "999999"))
         assert other.status_code == missing.status_code == 404
         assert "青罕" not in other.get_data(as_text=True)
         # The answer is the same as for a township that does not exist, apart from the id.

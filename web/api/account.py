@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, token_required
+from web.api.common import BEARER, caller, require_token
 from web.requests import db, now
 from web.schemas import out
 from web.schemas.admin import TokenCreate
@@ -13,6 +13,7 @@ from workflows.accounts import issue_token, list_tokens, revoke_token
 
 blp = Blueprint("api_account", __name__, url_prefix="/api/v1",
                 description="调用者与令牌 / the caller and API tokens")
+blp.before_request(require_token)
 
 
 @blp.route("/me")
@@ -21,7 +22,6 @@ class MeView(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Me)
-    @token_required
     def get(self):
         """Who the token acts for, with every role held."""
         return caller()
@@ -33,7 +33,6 @@ class Tokens(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Token(many=True))
-    @token_required
     def get(self):
         """Tokens without their secrets."""
         return list_tokens(db(), caller())
@@ -41,7 +40,6 @@ class Tokens(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(TokenCreate)
     @blp.response(201, out.NewToken)
-    @token_required
     def post(self, data):
         """Create a token; the secret is in this answer only."""
         me = caller()
@@ -56,7 +54,6 @@ class RevokeToken(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Token)
-    @token_required
     def post(self, token_id: int):
         """Revoke one of the caller's tokens (404 for anyone else's)."""
         return revoke_token(db(), caller(), token_id, now())

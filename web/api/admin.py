@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, token_required
+from web.api.common import BEARER, caller, require_token
 from web.requests import db, now
 from web.schemas import out
 from web.schemas.admin import (
@@ -24,9 +24,9 @@ blp = Blueprint("api_admin", __name__, url_prefix="/api/v1/admin",
 
 
 @blp.before_request
-@token_required
 def _admins_only():
-    """Every admin endpoint is for administrators only."""
+    """Every admin endpoint needs a token, and an administrator's."""
+    require_token()
     require_admin(caller())
 
 

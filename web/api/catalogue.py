@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, paged, token_required
+from web.api.common import BEARER, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.catalogue import CatalogueArgs, item_filter
@@ -13,6 +13,7 @@ from workflows.browse import get_item, search_items
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/items",
                 description="事项目录 / catalogue items")
+blp.before_request(require_token)
 
 
 @blp.route("/")
@@ -22,7 +23,6 @@ class Items(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(CatalogueArgs, location="query")
     @blp.response(200, out.ItemPage)
-    @token_required
     def get(self, args):
         """Items filtered by department, category, allowed mode and text, by code."""
         return paged(search_items(db(), item_filter(args), args["page"], args["page_size"]))
@@ -34,7 +34,6 @@ class ItemById(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Item)
-    @token_required
     def get(self, item_id: int):
         """The item with its legal basis and related powers."""
         return get_item(db(), item_id)

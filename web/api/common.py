@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import abort
 
 from web.auth import current_principal
@@ -13,16 +11,10 @@ from workflows.browse import Page
 BEARER = [{"bearer": []}]
 
 
-def token_required(handler):
-    """401 unless the request carries a valid bearer token."""
-
-    @functools.wraps(handler)
-    def wrapper(*args, **kwargs):
-        if current_principal() is None:
-            abort(401, description="需要有效的身份令牌 / a valid bearer token is required")
-        return handler(*args, **kwargs)
-
-    return wrapper
+def require_token() -> None:
+    """401 unless the request carries a valid bearer token (run before arguments are parsed)."""
+    if current_principal() is None:
+        abort(401, description="需要有效的身份令牌 / a valid bearer token is required")
 
 
 def caller() -> Principal:

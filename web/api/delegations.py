@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, paged, token_required
+from web.api.common import BEARER, caller, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.delegations import DelegationArgs, delegation_filter
@@ -13,6 +13,7 @@ from workflows.browse import get_delegation, list_delegations
 
 blp = Blueprint("api_delegations", __name__, url_prefix="/api/v1/delegations",
                 description="赋权与委托 / delegations")
+blp.before_request(require_token)
 
 
 @blp.route("/")
@@ -22,7 +23,6 @@ class Delegations(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(DelegationArgs, location="query")
     @blp.response(200, out.DelegationPage)
-    @token_required
     def get(self, args):
         """Delegations of the caller's township or department's items (all, county-wide)."""
         return paged(list_delegations(db(), caller(), delegation_filter(args), args["page"],
@@ -35,7 +35,6 @@ class DelegationById(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Delegation)
-    @token_required
     def get(self, delegation_id: int):
         """The delegation, or 404 when missing or outside the caller's scope."""
         return get_delegation(db(), caller(), delegation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, token_required
+from web.api.common import BEARER, caller, require_token
 from web.requests import db, today
 from web.schemas import out
 from web.views.townships import OnDateArgs
@@ -15,6 +15,7 @@ from workflows.registry import power_list, responsibility_list
 
 blp = Blueprint("api_townships", __name__, url_prefix="/api/v1/townships",
                 description="乡镇权力清单、责任清单 / township power and responsibility lists")
+blp.before_request(require_token)
 
 
 @blp.route("/")
@@ -23,7 +24,6 @@ class Townships(MethodView):
 
     @blp.doc(security=BEARER)
     @blp.response(200, out.Organization(many=True))
-    @token_required
     def get(self):
         """Every township the caller may open."""
         return townships(db(), caller())
@@ -36,7 +36,6 @@ class Powers(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(OnDateArgs, location="query")
     @blp.response(200, out.Competence(many=True))
-    @token_required
     def get(self, args, township_id: int):
         """权力清单 on a legal date (default today, Asia/Shanghai)."""
         town = visible_township(db(), caller(), township_id)
@@ -50,7 +49,6 @@ class Responsibilities(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(OnDateArgs, location="query")
     @blp.response(200, out.Responsibility(many=True))
-    @token_required
     def get(self, args, township_id: int):
         """责任清单 on a legal date (default today, Asia/Shanghai)."""
         town = visible_township(db(), caller(), township_id)

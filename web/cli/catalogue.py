@@ -57,10 +57,12 @@ def _row_errors(fn):
 
 
 def _progress(show: bool | None) -> ProgressBars | None:
+    """Progress bars when asked for, or by default when stderr is a terminal."""
     return ProgressBars() if (sys.stderr.isatty() if show is None else show) else None
 
 
 def _run_with_progress(show: bool | None, call):
+    """Run the import with bars, closing them however it ends."""
     bars = _progress(show)
     try:
         return call(bars)

@@ -1,0 +1,133 @@
+"""Walk EVERY registered endpoint for every role: no access outside role and organization."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import (
+    ApiToken,
+    Delegation,
+    EnforcementCertificate,
+    Membership,
+    Organization,
+    OrgKind,
+    PowerItem,
+    User,
+)
+from tests.web.conftest import CSRF_RE, login
+from workflows.access import principal_for
+from workflows.accounts import issue_token
+from workflows.sample import DEMO_USERS
+
+PUBLIC_PREFIXES = ("public.", "api_public.", "auth.", "api-docs.", "static")
+ADMIN_PREFIXES = ("admin.", "api_admin.")
+USERS = [u[0] for u in DEMO_USERS]
+TOWNSHIP_USERS = {"zk_leader", "zk_officer1", "zk_officer2", "zk_reviewer", "qh_leader", "qh_officer1",
+                  "qh_officer2"}
+DEPARTMENT_USERS = {"cgj_officer", "nyj_officer", "cgj_reviewer"}
+
+
+def _ids(session_factory, clock) -> dict:
+    """Ids foreign to 郑口镇 users and to the 城管/农业 departments."""
+    with session_factory() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        principal = principal_for(s, admin)
+        s.commit()  # end the read, so the use case below commits its own transaction
+        issue_token(s, principal, admin.id, "admin-only", clock.now())
+    with session_factory() as s:
+        qh = s.scalars(select(Organization).where(Organization.short_name == "青罕镇")).one()
+        zk = s.scalars(select(Organization).where(Organization.short_name == "郑口镇")).one()
+        foreign_dept = select(Organization.id).where(Organization.name.in_(
+            ["故城县城市管理综合行政执法局", "故城县农业农村局"]))
+        other_item = select(PowerItem.id).where(PowerItem.department_id.not_in(foreign_dept))
+        return {
+            "qh": qh.id, "zk": zk.id, "admin": admin.id,
+            "qh_delegation": s.scalars(select(Delegation.id).where(
+                Delegation.township_id == qh.id, Delegation.item_id.in_(other_item))).first(),
+            "zk_delegation": s.scalars(select(Delegation.id).where(
+                Delegation.township_id == zk.id, Delegation.item_id.in_(other_item))).first(),
+            "token": s.scalars(select(ApiToken.id)).first(),
+            "membership": s.scalars(select(Membership.id)).first(),
+            "cert": s.scalars(select(EnforcementCertificate.id)).first(),
+            "item": s.scalars(select(PowerItem.id)).first(),
+            "county": s.scalars(select(Organization.id).where(
+                Organization.kind == OrgKind.COUNTY_GOVERNMENT)).one(),
+        }
+
+
+def _foreign_values(username: str, ids: dict) -> dict:
+    """For each URL variable, a value outside the user's scope (or a harmless one)."""
+    township = ids["zk"] if username.startswith("qh") else ids["qh"]
+    delegation = ids["zk_delegation"] if username.startswith("qh") else ids["qh_delegation"]
+    return {"township_id": township, "delegation_id": delegation, "user_id": ids["admin"],
+            "token_id": ids["token"], "membership_id": ids["membership"], "cert_id": ids["cert"],
+            "item_id": ids["item"], "document_id": 999999, "code": "en", "filename": "quanze.css",
+            "fmt": "csv", "instance_id": 999999, "task_id": 999999}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, values: dict) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(r"<(?:[a-z]+:)?" + name + ">", str(values[name]), path)
+    return path
+
+
+def _call(client, method: str, url: str, csrf: str | None, headers: dict):
+    if url.startswith("/api/"):
+        return client.open(url, method=method, headers=headers, json={})
+    return client.open(url, method=method, data={"csrf_token": csrf or ""})
+
+
+def _expectations(endpoint: str, username: str | None, rule) -> set[int] | None:
+    """Statuses allowed for this endpoint and user, or None when any non-5xx answer will do."""
+    if endpoint.startswith(PUBLIC_PREFIXES) or endpoint == "static":
+        return None
+    if username is None:
+        # Pages redirect to the login page; a POST without a session fails the CSRF check first.
+        return {401} if rule.rule.startswith("/api/") else {302, 400}
+    if endpoint.startswith(ADMIN_PREFIXES):
+        return None if username == "admin" else {403}
+    scoped = set(rule.arguments) & {"township_id", "delegation_id"}
+    if username in TOWNSHIP_USERS and scoped:
+        return {404}
+    if username in DEPARTMENT_USERS and "delegation_id" in scoped:
+        return {404}
+    if set(rule.arguments) & {"token_id"} and username != "admin":
+        return {404}
+    return None
+
+
+@pytest.mark.parametrize("username", [None, *USERS])
+def test_every_endpoint_for_every_role(app, session_factory, clock, username):
+    ids = _ids(session_factory, clock)
+    client = app.test_client()
+    headers, csrf = {}, None
+    if username is not None:
+        login(client, username)
+        page = client.get("/account/tokens").get_data(as_text=True)
+        csrf = CSRF_RE.search(page).group(1)
+        created = client.post("/account/tokens", data={"csrf_token": csrf, "name": "walk"})
+        secret = created.get_data(as_text=True).split('id="new-token">')[1].split("<")[0]
+        headers = {"Authorization": f"Bearer {secret}"}
+    values = _foreign_values(username or "", ids)
+    problems = []
+    for rule, method in _routes(app):
+        if rule.endpoint in ("auth.logout", "auth.login_post"):
+            continue  # would end the session the walk relies on
+        url = _url(rule, values)
+        response = _call(client, method, url, csrf, headers)
+        allowed = _expectations(rule.endpoint, username, rule)
+        if response.status_code >= 500:
+            problems.append(f"{method} {url}: {response.status_code}")
+        elif allowed is not None and response.status_code not in allowed:
+            problems.append(f"{method} {url}: {response.status_code}, expected {sorted(allowed)}")
+    assert problems == []
