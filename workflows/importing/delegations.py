@@ -112,6 +112,7 @@ def _by_row(problems: list[dict], rows: list[int]) -> list[dict]:
 
 
 def _raise_if_any(errors: list[dict], name: str) -> None:
+    """Refuse the whole file when any row is bad, listing every problem."""
     if errors:
         bad = len({e["row"] for e in errors})
         raise ValidationFailed(sorted(errors, key=lambda e: e["row"]),

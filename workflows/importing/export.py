@@ -22,6 +22,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
 def _name(organ: dict | None) -> str:
+    """An organ's name, or '' when there is none."""
     return organ["name"] if organ else ""
 
 
@@ -74,10 +75,12 @@ def export_powers(session: Session, township: str | int, on: date, fmt: str) -> 
 
 
 def _table(columns, rows: list[dict]) -> list[list[object]]:
+    """Header row plus one row per record, in the columns' order."""
     return [[header for header, _ in columns]] + [[get(row) for _, get in columns] for row in rows]
 
 
 def _csv(table: list[list[object]]) -> bytes:
+    """CSV bytes of a table."""
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerows(table)
     # The BOM lets Excel, the tool counties use, open the Chinese text correctly.
@@ -85,6 +88,7 @@ def _csv(table: list[list[object]]) -> bytes:
 
 
 def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """XLSX bytes: one sheet per table, bold frozen header, sized and wrapped columns."""
     book = Workbook()
     book.remove(book.active)
     for title, table in sheets.items():

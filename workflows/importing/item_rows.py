@@ -130,6 +130,7 @@ def parse_item_row(row: Row, columns: set[str], names: DepartmentNames,
 
 
 def _guarded(errors: RowErrors, row: int, column: str, parse: Callable[[], object]) -> object:
+    """Run a parser; on ValueError record it against the row and column."""
     try:
         return parse()
     except ValueError as exc:
@@ -138,6 +139,7 @@ def _guarded(errors: RowErrors, row: int, column: str, parse: Callable[[], objec
 
 
 def _parse_typed(row: Row, columns, names: DepartmentNames, record: ItemRecord, errors) -> None:
+    """Category, modes, department, flags and the major-decision rule."""
     n = row.number
     if "category" in columns:  # absent: a new item is a penalty, an existing one keeps its own
         record.fields["category"] = _guarded(errors, n, "category",
@@ -166,6 +168,7 @@ def _parse_typed(row: Row, columns, names: DepartmentNames, record: ItemRecord, 
 
 
 def _parse_item_dates(row: Row, columns: set[str], record: ItemRecord, errors: RowErrors) -> None:
+    """The item's own effective dates, in order."""
     n = row.number
     for column in ("effective_from", "effective_to"):
         if column in columns:
@@ -177,6 +180,7 @@ def _parse_item_dates(row: Row, columns: set[str], record: ItemRecord, errors: R
 
 
 def _parse_links(row: Row, columns: set[str], record: ItemRecord, errors: RowErrors) -> None:
+    """Related codes and the batch (文号 and date go together)."""
     if "related_codes" in columns:
         record.related_codes = values.split_list(row.text("related_codes"))
     if "penalty_codes" in columns:
@@ -228,6 +232,7 @@ def check_links(records: list[ItemRecord], session: Session, errors: RowErrors,
 
 
 def _check_link(record, code, column, categories, wanted, errors, label) -> None:
+    """One related code: known, not the item itself, of the wanted category."""
     if code == record.code:
         errors.add(record.row, column, f"事项不能关联自身：{code} / an item cannot relate to itself")
     elif code not in categories:
@@ -238,6 +243,7 @@ def _check_link(record, code, column, categories, wanted, errors, label) -> None
 
 
 def _check_batches(records: list[ItemRecord], errors: RowErrors) -> None:
+    """One batch number has one effective date throughout the file."""
     seen: dict[str, tuple[int, date]] = {}
     for record in records:
         if record.batch is None:

@@ -81,6 +81,7 @@ def import_items(session: Session, clock: SystemClock, path: str | Path, *,
 
 
 def _validate(session: Session, table, options: ImportOptions) -> list[ItemRecord]:
+    """Every row checked; ValidationFailed listing all problems, or the records."""
     names = DepartmentNames(session, options.county_name, options.city_name)
     errors, records, first_row = RowErrors(), [], {}
     total = len(table.rows)
@@ -104,6 +105,7 @@ def _validate(session: Session, table, options: ImportOptions) -> list[ItemRecor
 
 
 def _upsert_batches(session: Session, records: list[ItemRecord], report: ImportReport) -> dict:
+    """Create or update the batches the rows name, by document number."""
     wanted = {r.batch[0]: r.batch for r in records if r.batch}
     existing = {b.document_no: b for b in session.scalars(
         select(CatalogueBatch).where(CatalogueBatch.document_no.in_(list(wanted))))} if wanted else {}
@@ -123,6 +125,7 @@ def _upsert_batches(session: Session, records: list[ItemRecord], report: ImportR
 
 def _upsert_items(session: Session, records: list[ItemRecord], batches: dict,
                   report: ImportReport, progress: Progress | None) -> dict[str, PowerItem]:
+    """Create or update each item by code and sort the codes into the report."""
     items = {i.code: i for i in session.scalars(
         select(PowerItem).options(selectinload(PowerItem.related)))}
     total = len(records)

@@ -70,10 +70,12 @@ def read_table(path: str | Path, aliases: dict[str, str], required: tuple[str, .
 
 
 def _file_error(message: str, field_name: str = "file", row: int = 1) -> dict:
+    """A problem with the whole file, reported against its header row."""
     return {"row": row, "field": field_name, "message": message}
 
 
 def _csv_rows(path: Path) -> list[list[object]]:
+    """All records of a CSV in the first encoding that decodes it."""
     data = path.read_bytes()
     # Excel's "Unicode text" export is UTF-16 with a BOM and tabs between cells.
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else CSV_ENCODINGS
@@ -134,6 +136,7 @@ def column_label(column: str, aliases: dict[str, str]) -> str:
 
 
 def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], required) -> Table:
+    """Map the header to canonical columns and keep the non-empty rows."""
     if not raw:
         raise ValidationFailed([_file_error("文件为空 / the file is empty")])
     at, index, missing = _header(raw, aliases, required)
@@ -151,6 +154,7 @@ def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], requi
 
 
 def _cell(values: list[object], position: int) -> object:
+    """A cell's value: text stripped, Excel datetimes as dates."""
     if position >= len(values):
         return None
     value = values[position]

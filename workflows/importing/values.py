@@ -146,6 +146,7 @@ def parse_major_rule(text: str) -> dict:
 
 
 def _add_rule_term(rule: dict, term: str) -> None:
+    """Add one term ('听证', '罚款≥N', '单位罚款≥N万') to the rule."""
     if not term:
         return
     if term in {"听证", "hearing"}:
