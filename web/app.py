@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter
 
 from models.db import default_database_url, make_engine, make_session_factory
 from workflows.clock import SystemClock
@@ -28,6 +29,13 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_AS_ASCII": False,
 }
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: at most 2**31-1, so an overlong id is a 404 and never reaches the database."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 @dataclass
@@ -74,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
     app.extensions["quanze"] = _wiring(app)
+    app.url_map.converters["int"] = IdConverter
 
     from web import auth, errors, i18n, labels, requests
     from web.api import register_api

@@ -45,7 +45,7 @@ class Tokens(MethodView):
         me = caller()
         token, secret = issue_token(db(), me, data["user_id"] or me.user_id, data["name"], now(),
                                     data["expires_at"])
-        return {**out.Token().dump(token), "secret": secret}
+        return {**{name: getattr(token, name) for name in out.Token().fields}, "secret": secret}
 
 
 @blp.route("/tokens/<int:token_id>/revoke")

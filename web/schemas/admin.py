@@ -5,12 +5,10 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from models import OrgKind, Role
-from web.schemas.common import BaseSchema, required_msgs
+from web.schemas.common import BaseSchema, id_field, required_msgs
 
 ENUM_MSG = {"unknown": "取值无效 / not an allowed value", "required": "必填 / required",
             "null": "必填 / required", "invalid": "取值无效 / not an allowed value"}
-INT_MSG = {"invalid": "应为整数 / must be an integer", "required": "必填 / required",
-           "null": "必填 / required"}
 DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", "required": "必填 / required",
             "null": "必填 / required"}
 BOOL_MSG = {"invalid": "应为是/否 / must be true or false", "null": "必填 / required"}
@@ -42,8 +40,7 @@ class UserUpdate(BaseSchema):
 class MembershipCreate(BaseSchema):
     """A role in an organization."""
 
-    organization_id = fields.Integer(required=True, error_messages=INT_MSG,
-                                     validate=validate.Range(min=1))
+    organization_id = id_field(required=True)
     role = fields.Enum(Role, by_value=True, required=True, error_messages=ENUM_MSG)
 
 
@@ -69,15 +66,13 @@ class OrganizationCreate(BaseSchema):
     kind = fields.Enum(OrgKind, by_value=True, required=True, error_messages=ENUM_MSG)
     short_name = fields.String(load_default=None, validate=validate.Length(max=60))
     name_en = fields.String(load_default=None, validate=validate.Length(max=200))
-    parent_id = fields.Integer(load_default=None, error_messages=INT_MSG,
-                               validate=validate.Range(min=1))
+    parent_id = id_field(load_default=None)
 
 
 class TokenCreate(BaseSchema):
     """A new API token for oneself (or, for an admin, for user_id)."""
 
     name = fields.String(required=True, error_messages=required_msgs(), validate=validate.Length(min=1, max=80))
-    user_id = fields.Integer(load_default=None, error_messages=INT_MSG,
-                             validate=validate.Range(min=1))
+    user_id = id_field(load_default=None)
     expires_at = fields.AwareDateTime(load_default=None, error_messages={
         "invalid": "时间格式应为 ISO 8601 / ISO 8601 instant", "invalid_awareness": "须带时区 / needs a timezone"})

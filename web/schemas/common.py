@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from workflows.browse import MAX_PAGE_SIZE
 
+MAX_ID = 2**31 - 1  # ids are 32-bit on every backend; larger numbers cannot name a row
 MSG_REQUIRED = "必填 / required"
 MSG_INVALID = "格式不正确 / invalid value"
 
@@ -74,3 +75,10 @@ class ErrorSchema(Schema):
     message = fields.String()
     errors = fields.Dict()
     article = fields.String()
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """A row id: a positive 32-bit integer, with bilingual messages."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error="无效编号 / not a valid id"),
+                          error_messages={"invalid": "应为整数 / must be an integer",
+                                          "required": MSG_REQUIRED, "null": MSG_REQUIRED}, **kwargs)

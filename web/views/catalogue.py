@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, fields, validate
 from models import DelegationMode, ItemCategory
 from web.auth import login_required
 from web.requests import db
-from web.schemas.common import PageArgs, load
+from web.schemas.common import PageArgs, id_field, load
 from workflows.browse import ItemFilter, departments, get_item, search_items
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -20,7 +20,7 @@ class CatalogueArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    department_id = fields.Integer(load_default=None, error_messages={"invalid": "应为整数 / must be an integer"})
+    department_id = id_field(load_default=None)
     category = fields.Enum(ItemCategory, by_value=True, load_default=None)
     mode = fields.Enum(DelegationMode, by_value=True, load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=100))

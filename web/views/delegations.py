@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, fields
 from models import DelegationMode, DelegationStatus
 from web.auth import login_required, principal
 from web.requests import db
-from web.schemas.common import PageArgs, load
+from web.schemas.common import PageArgs, id_field, load
 from workflows.browse import DelegationFilter, get_delegation, list_delegations, townships
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
@@ -20,8 +20,8 @@ class DelegationArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    township_id = fields.Integer(load_default=None, error_messages={"invalid": "应为整数 / must be an integer"})
-    item_id = fields.Integer(load_default=None, error_messages={"invalid": "应为整数 / must be an integer"})
+    township_id = id_field(load_default=None)
+    item_id = id_field(load_default=None)
     mode = fields.Enum(DelegationMode, by_value=True, load_default=None)
     status = fields.Enum(DelegationStatus, by_value=True, load_default=None)
 
