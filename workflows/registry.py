@@ -6,8 +6,19 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, func, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import Session
 
 from models import (
     IN_FORCE_STATUSES,
@@ -117,8 +128,9 @@ def _who_statement(by_id: bool):
     town_match = (town.c.id == ref) if by_id else or_(town.c.name == ref, town.c.short_name == ref)
     return (
         select(items.c.code, items.c.name_zh, items.c.legal_basis, dept.c.id, dept.c.name,
-               town.c.id, town.c.name, d.c.id, d.c.mode, d.c.effective_from, d.c.effective_to,
-               d.c.document_no, d.c.note, d.c.cutover_rule, d.c.cutover_days, via_item.c.code)
+               town.c.id, town.c.name, d.c.id, type_coerce(d.c.mode, String),
+               d.c.effective_from, d.c.effective_to, d.c.document_no, d.c.note,
+               type_coerce(d.c.cutover_rule, String), d.c.cutover_days, via_item.c.code)
         .select_from(items)
         .join(dept, dept.c.id == items.c.department_id)
         .join(town, and_(town.c.kind == literal_column(f"'{OrgKind.TOWNSHIP.value}'"), town_match))
@@ -140,27 +152,28 @@ def _who_query(dialect, by_id: bool) -> CompiledQuery:
     return _COMPILED[key]
 
 
-def _answer(item_code, item_name, legal_basis, dept: Organ, town: Organ, on: date, d) -> Competence:
-    """Build the answer of domain.md §0 from the delegation row (or its absence)."""
-    mode = DelegationMode(d["mode"]) if d else DelegationMode.ASSIST
+NOT_DELEGATED = "未下放，由县直部门实施 / not delegated, the department acts"
+
+
+def _answer(item: tuple, dept: Organ, town: Organ, on: date, d: tuple | None) -> Competence:
+    """Build the answer of domain.md §0 from the delegation row (or its absence).
+
+    item = (code, name, legal basis); d = (id, mode, from, to, document, note, cut-over rule,
+    cut-over days, parent item code) of the row in force, or None.
+    """
+    mode = d[1] if d else DelegationMode.ASSIST.value
     if mode == DelegationMode.GRANT or mode == DelegationMode.STATUTORY:
         subject, responsible, acting, assisting = town, town, town, None
     elif mode == DelegationMode.ENTRUST:
         subject, responsible, acting, assisting = dept, dept, town, None
     else:
         subject, responsible, acting, assisting = dept, dept, dept, town
-    cutover = d["cutover_rule"] if d else None
+    basis = BASIS[mode]
+    d = d or (None, None, None, None, None, NOT_DELEGATED, None, None, None)
     return Competence(
-        item_code=item_code, item_name=item_name, township=town.name, on=on, mode=mode.value,
-        enforcement_subject=subject, responsible_subject=responsible, acting_org=acting,
-        assisting_org=assisting, document_no=d["document_no"] if d else None,
-        delegation_id=d["id"] if d else None, effective_from=d["effective_from"] if d else None,
-        effective_to=d["effective_to"] if d else None,
-        basis=f"{BASIS[mode]}；{legal_basis}" if legal_basis else BASIS[mode],
-        note=d["note"] if d else "未下放，由县直部门实施 / not delegated, the department acts",
-        cutover_rule=getattr(cutover, "value", cutover), cutover_days=d["cutover_days"] if d else None,
-        via_item_code=d.get("via_item_code") if d else None, department=dept,
-    )
+        item[0], item[1], town.name, on, mode, subject, responsible, acting, assisting,
+        d[4], d[0], d[2], d[3], f"{basis}；{item[2]}" if item[2] else basis, d[5], d[6], d[7],
+        d[8], dept)
 
 
 def who(session: Session, item_code: str, township: str | int, on: date) -> Competence:
@@ -174,55 +187,49 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
         find_item(session, item_code)  # raises NotFound naming the unknown code
         find_township(session, township)  # unknown or ambiguous township
         raise NotFound(f"无法确定乡镇：{township} / cannot resolve township: {township}")
-    (code, name, basis, dept_id, dept_name, town_id, town_name, d_id, mode, d_from, d_to,
-     doc, note, cutover, cut_days, via_code) = rows[0]
-    d = None
-    if d_id is not None:
-        d = {"id": d_id, "mode": mode, "effective_from": d_from, "effective_to": d_to,
-             "document_no": doc, "note": note, "cutover_rule": cutover, "cutover_days": cut_days,
-             "via_item_code": via_code}
-    return _answer(code, name, basis, Organ(dept_id, dept_name), Organ(town_id, town_name), on, d)
+    r = rows[0]
+    return _answer((r[0], r[1], r[2]), Organ(r[3], r[4]), Organ(r[5], r[6]), on,
+                   tuple(r[7:]) if r[7] is not None else None)
 
 
-def _township_rows(session: Session, township_id: int, on: date) -> dict[int, dict]:
-    """The in-force delegation per item of one township (ix_delegation_township)."""
+def _township_rows(session: Session, township_id: int, on: date) -> dict[int, tuple]:
+    """item id → the in-force delegation of one township, shaped as `_answer` takes it."""
     d = Delegation.__table__
-    query = (select(d.c.id, d.c.item_id, d.c.mode, d.c.effective_from, d.c.effective_to,
-                    d.c.document_no, d.c.note, d.c.cutover_rule, d.c.cutover_days)
-             .where(d.c.township_id == township_id, _in_force_on(d, on))
+    query = (select(d.c.item_id, d.c.id, type_coerce(d.c.mode, String), d.c.effective_from,
+                    d.c.effective_to, d.c.document_no, d.c.note,
+                    type_coerce(d.c.cutover_rule, String), d.c.cutover_days)
+             .where(d.c.township_id == township_id, _in_force_on(d, on))  # ix_delegation_township
              .order_by(d.c.effective_from))
-    return {row.item_id: row._asdict() for row in session.connection().execute(query)}
+    return {row[0]: (*row[1:], None) for row in session.connection().execute(query)}
 
 
 def power_list(session: Session, township: str | int, on: date) -> list[Competence]:
     """权力清单: the answer of `who` for every catalogue item in one township on one date."""
     town_org = find_township(session, township)
     town = Organ(town_org.id, town_org.name)
-    dept = aliased(Organization)
-    items = session.execute(
-        select(PowerItem.id, PowerItem.code, PowerItem.name_zh, PowerItem.legal_basis,
-               dept.id, dept.name).join(dept, dept.id == PowerItem.department_id)
-        .order_by(PowerItem.code)).all()
+    items, dept = PowerItem.__table__, Organization.__table__.alias("dept")
+    catalogue = session.connection().execute(
+        select(items.c.id, items.c.code, items.c.name_zh, items.c.legal_basis, dept.c.id,
+               dept.c.name).join(dept, dept.c.id == items.c.department_id)
+        .order_by(items.c.code)).all()
     own = _township_rows(session, town.id, on)
     parents: dict[int, list[int]] = {}
-    for parent_id, related_id in session.execute(
+    for parent_id, related_id in session.connection().execute(
             select(item_relations.c.item_id, item_relations.c.related_item_id)):
         parents.setdefault(related_id, []).append(parent_id)
-    codes = {row[0]: row[1] for row in items}
-    answers = []
-    for item_id, code, name, basis, dept_id, dept_name in items:
-        row = own.get(item_id) or _travelling_parent(own, parents.get(item_id, []), codes)
-        answers.append(_answer(code, name, basis, Organ(dept_id, dept_name), town, on, row))
-    return answers
+    codes = {row[0]: row[1] for row in catalogue}
+    return [_answer((code, name, basis), Organ(dept_id, dept_name), town, on,
+                    own.get(item_id) or _travelling_parent(own, parents.get(item_id, ()), codes))
+            for item_id, code, name, basis, dept_id, dept_name in catalogue]
 
 
-def _travelling_parent(own: dict[int, dict], parent_ids: list[int], codes: dict) -> dict | None:
+def _travelling_parent(own: dict[int, tuple], parent_ids, codes: dict) -> tuple | None:
     """The newest grant/entrustment among an item's parent penalty items, if any."""
-    found = [own[p] for p in parent_ids if p in own and DelegationMode(own[p]["mode"]) in _TRAVELLING]
+    found = [(own[p][2], p) for p in parent_ids if p in own and own[p][1] in _TRAVELLING]
     if not found:
         return None
-    best = max(found, key=lambda r: r["effective_from"])
-    return {**best, "via_item_code": codes[best["item_id"]]}
+    parent = max(found)[1]
+    return (*own[parent][:8], codes[parent])
 
 
 # 责任清单: per mode, what the township does, what the department does, who answers.
