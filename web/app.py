@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
@@ -38,14 +39,33 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
+BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
+
+
 @dataclass
 class Wiring:
-    """What the app shares across requests: engine, sessions and the one clock."""
+    """What the app shares across requests: database, sessions, the one clock, the BPMN engine."""
 
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: SystemClock
-    engine_factory: object | None = None  # a callable returning the workflow Engine, if any
+    bpmn_dir: Path = BPMN_DIR
+    workflow: object | None = None  # the workflows.engine.Engine, built on first use
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def workflow_engine(self):
+        """The procedure engine, built and synced with bpmn/ once (on the first request needing it)."""
+        with self._lock:
+            if self.workflow is None:
+                from workflows.engine import Engine as WorkflowEngine
+                from workflows.legal_calendar import LegalCalendar
+                from workflows.services import load_service_modules
+
+                built = WorkflowEngine(self.bpmn_dir, self.clock, LegalCalendar(), load_service_modules())
+                with self.session_factory() as session:
+                    built.sync_definitions(session)
+                self.workflow = built
+            return self.workflow
 
 
 def _instance_path() -> str:
@@ -70,7 +90,8 @@ def _wiring(app: Flask) -> Wiring:
         url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
         engine = make_engine(url)
     clock = app.config.get("CLOCK") or SystemClock()
-    return Wiring(engine, make_session_factory(engine), clock, app.config.get("WORKFLOW_ENGINE"))
+    return Wiring(engine, make_session_factory(engine), clock, Path(app.config.get("BPMN_DIR") or BPMN_DIR),
+                  app.config.get("WORKFLOW_ENGINE"))
 
 
 def create_app(config: dict | None = None) -> Flask:

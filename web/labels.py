@@ -29,6 +29,10 @@ LABELS = {
     "running": _l("进行中"), "waiting": _l("等待中"), "error": _l("出错"),
     "pending": _l("未到期"), "warned": _l("已预警"), "met": _l("按期完成"), "overdue": _l("逾期"),
     "paused": _l("暂停"),
+    # procedures, due windows and review choices
+    "entrustment": _l("委托"), "evaluation": _l("评估"), "today": _l("一天内到期"), "3d": _l("三天内到期"),
+    "7d": _l("七天内到期"), "approve": _l("同意"), "return": _l("退回修改"), "reject": _l("不同意"),
+    "keep": _l("保留"), "adjust": _l("调整"), "withdraw": _l("收回"),
 }
 
 

@@ -148,3 +148,11 @@ def can_view_delegation(principal: Principal, delegation: Delegation) -> bool:
 def may_view_catalogue(principal: Principal) -> bool:
     """Every signed-in user may read the county catalogue; it is published anyway."""
     return bool(principal.grants)
+
+
+def can_view_instance(principal: Principal, township_id: int | None, department_id: int | None) -> bool:
+    """True when a procedure instance concerns the user's township or department (or county-wide)."""
+    if principal.is_county_wide:
+        return True
+    return (township_id is not None and township_id in principal.township_ids) or (
+        department_id is not None and department_id in principal.department_ids)

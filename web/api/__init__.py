@@ -18,15 +18,6 @@ def register_api(app: Flask) -> Api:
     api.ERROR_SCHEMA = ErrorSchema
     for module in (account, catalogue, townships, delegations, public, admin):
         api.register_blueprint(module.blp)
-    _register_optional(app, api)
     app.extensions["quanze_api"] = api
     return api
 
-
-def _register_optional(app: Flask, api: Api) -> None:
-    """The procedure endpoints, once the engine is wired into the app."""
-    if app.extensions["quanze"].engine_factory is None:
-        return
-    from web.api import tasks
-
-    api.register_blueprint(tasks.blp)

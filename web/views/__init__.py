@@ -7,17 +7,19 @@ from flask import Flask
 
 def register_views(app: Flask) -> None:
     """Attach every page blueprint."""
-    from web.views import account, admin, auth, catalogue, delegations, home, public, townships
+    from web.views import (
+        account,
+        admin,
+        auth,
+        catalogue,
+        delegations,
+        home,
+        procedures,
+        public,
+        tasks,
+        townships,
+    )
 
-    for module in (auth, home, catalogue, townships, delegations, public, admin, account):
+    for module in (auth, home, catalogue, townships, delegations, public, admin, account, tasks,
+                   procedures):
         app.register_blueprint(module.bp)
-    _register_optional(app)
-
-
-def _register_optional(app: Flask) -> None:
-    """Pages for the procedures, once the engine is wired into the app."""
-    if app.extensions["quanze"].engine_factory is None:
-        return
-    from web.views import tasks
-
-    app.register_blueprint(tasks.bp)

@@ -1,0 +1,132 @@
+"""Start a procedure: an entrustment letter draft (委托) or a grant proposal (赋权)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from marshmallow import fields, validate
+
+from models import DelegationMode, OrgKind, Role
+from web.auth import login_required, principal
+from web.requests import db, end_reads
+from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
+from web.views.tasks import acting_user, workflow_engine
+from workflows import entrustment, grant
+from workflows.browse import ItemFilter, search_items, townships
+from workflows.directory import find_org
+from workflows.errors import QuanzeError
+
+bp = Blueprint("procedures", __name__, url_prefix="/procedures")
+DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", "required": "必填 / required"}
+
+
+class EntrustmentStart(BaseSchema):
+    """The draft entrustment letter (委托书 states 事项、权限、期限, 行政处罚法 第20条)."""
+
+    department_id = id_field(required=True)
+    township_id = id_field(required=True)
+    item_codes = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
+                             validate=validate.Length(min=1, error="至少选择一项 / choose at least one item"),
+                             error_messages=required_msgs())
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=2000), error_messages=required_msgs())
+    term_start = fields.Date(required=True, error_messages=DATE_MSG)
+    term_end = fields.Date(required=True, error_messages=DATE_MSG)
+    responsibilities = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                                     error_messages=required_msgs())
+    supervision = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                                error_messages=required_msgs())
+
+
+class GrantStart(BaseSchema):
+    """A grant proposal for one or more townships (一镇一清单, 第24条)."""
+
+    department_id = id_field(required=True)
+    township_ids = fields.List(id_field(), required=True, error_messages=required_msgs(),
+                               validate=validate.Length(min=1, error="至少选择一个乡镇 / choose a township"))
+    item_codes = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
+                             validate=validate.Length(min=1, error="至少选择一项 / choose at least one item"),
+                             error_messages=required_msgs())
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+def _my_departments():
+    me = principal()
+    return [g for g in me.grants if g.role == Role.COUNTY_OFFICER and g.org_kind == OrgKind.COUNTY_DEPARTMENT]
+
+
+def _items(mode: DelegationMode):
+    items = []
+    for g in _my_departments():
+        items += search_items(db(), ItemFilter(department_id=g.org_id, mode=mode), 1, 200).items
+    return items
+
+
+def _page(kind: str, errors=None, form=None, status=200):
+    mode = DelegationMode.ENTRUST if kind == "entrustment" else DelegationMode.GRANT
+    return render_template(f"procedures/{kind}.html", departments=_my_departments(), items=_items(mode),
+                           townships=townships(db()), errors=errors or {}, form=form or {}), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Which procedures the user may start."""
+    return render_template("procedures/index.html", departments=_my_departments())
+
+
+@bp.get("/<any(entrustment, grant):kind>")
+@login_required
+def new(kind: str):
+    """The start form."""
+    return _page(kind)
+
+
+def _field_errors(exc: QuanzeError) -> dict:
+    if isinstance(exc.details.get("errors"), dict):
+        return exc.details["errors"]
+    message = exc.message + (f"（{exc.details['article']}）" if exc.details.get("article") else "")
+    return {"_form": [message]}
+
+
+@bp.post("/entrustment")
+@login_required
+def start_entrustment():
+    """Check the draft letter and start the entrustment procedure."""
+    form = form_dict(request.form, multi=("item_codes",))
+    data, errors = load(EntrustmentStart(), form)
+    if errors:
+        return _page("entrustment", errors, form, 422)
+    try:
+        department = find_org(db(), data["department_id"], OrgKind.COUNTY_DEPARTMENT)
+        township = find_org(db(), data["township_id"], OrgKind.TOWNSHIP)
+        actor, engine = acting_user(), workflow_engine()
+        end_reads()
+        instance = entrustment.start_entrustment(db(), engine, actor, department, township, data["item_codes"],
+                         authority=data["authority"], term_start=data["term_start"].isoformat(),
+                         term_end=data["term_end"].isoformat(), responsibilities=data["responsibilities"],
+                         supervision=data["supervision"])
+    except QuanzeError as exc:
+        if exc.status in (403,):
+            raise
+        return _page("entrustment", _field_errors(exc), form, exc.status)
+    return redirect(url_for("tasks.instance", instance_id=instance.id))
+
+
+@bp.post("/grant")
+@login_required
+def start_grant():
+    """Check the proposal and start one grant instance per township."""
+    form = form_dict(request.form, multi=("item_codes", "township_ids"))
+    data, errors = load(GrantStart(), form)
+    if errors:
+        return _page("grant", errors, form, 422)
+    try:
+        department = find_org(db(), data["department_id"], OrgKind.COUNTY_DEPARTMENT)
+        towns = [find_org(db(), t, OrgKind.TOWNSHIP) for t in data["township_ids"]]
+        actor, engine = acting_user(), workflow_engine()
+        end_reads()
+        instances = grant.start_grant(db(), engine, actor, department, towns, data["item_codes"], note=data["note"])
+    except QuanzeError as exc:
+        if exc.status in (403,):
+            raise
+        return _page("grant", _field_errors(exc), form, exc.status)
+    return redirect(url_for("tasks.instance", instance_id=instances[0].id))

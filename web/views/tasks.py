@@ -1,0 +1,131 @@
+"""The inbox, task forms, instance pages (BPMN diagram, audit trail) and case documents."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from marshmallow import EXCLUDE, fields, validate
+
+from models import User
+from web.auth import login_required, principal
+from web.diagram import element_states, render_svg
+from web.requests import db, end_reads, now
+from web.schemas.common import BaseSchema, id_field, load
+from web.schemas.task_forms import html_to_task_data
+from workflows import processes
+from workflows.browse import townships
+from workflows.errors import ValidationFailed
+from workflows.forms import form_for
+from workflows.inbox import DUE_WINDOWS, inbox, instance_view, visible_document, visible_task
+
+bp = Blueprint("tasks", __name__)
+PROCEDURES = ("grant", "entrustment", "evaluation")
+
+
+class InboxArgs(BaseSchema):
+    """Inbox filters: procedure, township, due window."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    process_id = fields.String(load_default=None, validate=validate.OneOf(PROCEDURES))
+    township_id = id_field(load_default=None)
+    due = fields.String(load_default=None, validate=validate.OneOf(DUE_WINDOWS))
+
+
+def workflow_engine():
+    """The app's procedure engine (built on first use)."""
+    return current_app.extensions["quanze"].workflow_engine()
+
+
+def acting_user() -> User:
+    """The signed-in user's row, for the engine's role and certificate checks."""
+    return db().get(User, principal().user_id)
+
+
+@bp.get("/tasks")
+@login_required
+def inbox_page():
+    """My open tasks: overdue first, filterable by procedure, township and due window."""
+    raw = {k: v for k, v in request.args.items() if v.strip()}
+    args, errors = load(InboxArgs(), raw)
+    rows = [] if errors else inbox(db(), acting_user(), now(), process_id=args["process_id"],
+                                   township_id=args["township_id"], due_window=args["due"])
+    return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw,
+                           procedures=PROCEDURES, windows=DUE_WINDOWS,
+                           townships=townships(db(), principal()), now=now()), (422 if errors else 200)
+
+
+def _task_page(task_id: int, errors=None, values=None, status=200):
+    task = visible_task(db(), principal(), task_id)
+    view = instance_view(db(), principal(), task.instance_id)
+    form = form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
+    return render_template("tasks/task.html", task=task, view=view, form=form, errors=errors or {},
+                           values=values or {}, now=now(), me=principal()), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int):
+    """A task with its form."""
+    return _task_page(task_id)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int):
+    """Take the task (only a user with its role in its organization may)."""
+    visible_task(db(), principal(), task_id)
+    end_reads()  # the use case below commits in its own transaction
+    processes.claim(db(), workflow_engine(), task_id, acting_user())
+    return redirect(url_for("tasks.task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release(task_id: int):
+    """Give the task back to the group."""
+    visible_task(db(), principal(), task_id)
+    end_reads()
+    processes.release(db(), workflow_engine(), task_id, acting_user())
+    return redirect(url_for("tasks.task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@login_required
+def complete(task_id: int):
+    """Submit the form; every field error is shown at once and nothing is written."""
+    task = visible_task(db(), principal(), task_id)
+    view_process = instance_view(db(), principal(), task.instance_id)["process_id"]
+    form = form_for(view_process, task.task_spec_name, task.form_key).to_dict()
+    data = html_to_task_data(form, request.form)
+    instance_id = task.instance_id
+    user = acting_user()
+    engine = workflow_engine()
+    end_reads()
+    try:
+        processes.complete(db(), engine, task_id, user, data)
+    except ValidationFailed as exc:
+        return _task_page(task_id, errors=exc.errors, values=request.form, status=422)
+    return redirect(url_for("tasks.instance", instance_id=instance_id))
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int):
+    """The instance: its diagram coloured by state, its tasks, documents and audit trail."""
+    view = instance_view(db(), principal(), instance_id)
+    svg = render_svg(view["bpmn_xml"], element_states(view["tasks"], view["history"], now()))
+    return render_template("tasks/instance.html", view=view, svg=svg, now=now())
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):
+    """A letter or decision of an instance the user may open, byte-for-byte as issued."""
+    doc = visible_document(db(), principal(), document_id)
+    disposition = "inline" if doc.mime.startswith("text/html") else "attachment"
+    return Response(doc.content, mimetype=doc.mime.split(";")[0], headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(doc.filename)}",
+        "X-Content-SHA256": doc.sha256})
