@@ -266,3 +266,19 @@ def test_entrustment_cannot_come_into_force_after_officers_lapse_art21(session, 
         set_delegation_status(session, clock, row.id, "effective")
     assert caught.value.article == "行政处罚法 第21条"
     assert session.get(Delegation, row.id).status == DelegationStatus.APPROVED
+
+
+def test_a_withdrawn_proposal_never_counts_as_in_force(session, clock, org):
+    proposal = add_delegations(session, clock, [grant(status="proposed")])[0]
+    revoke_delegation(session, clock, proposal.id, on=date(2026, 6, 1), reason="撤回提议 / withdrawn")
+    row = session.get(Delegation, proposal.id)
+    assert (row.status, row.effective_to) == (DelegationStatus.REVOKED, date(2025, 12, 31))
+    assert who(session, "CF-1", "甲镇", date(2026, 3, 1)).mode == "assist"
+    assert add_delegations(session, clock, [grant(start=date(2025, 6, 1))])  # no false overlap
+
+
+def test_revoked_before_it_began_keeps_an_empty_range(session, clock, org):
+    row = add_delegations(session, clock, [grant(start=date(2026, 9, 1))])[0]
+    revoke_delegation(session, clock, row.id, on=date(2026, 7, 1), reason="未实施即回收 / withdrawn")
+    assert session.get(Delegation, row.id).effective_to == date(2026, 8, 31)
+    assert who(session, "CF-1", "甲镇", date(2026, 9, 1)).mode == "assist"

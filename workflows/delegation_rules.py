@@ -95,8 +95,9 @@ def as_date(value) -> date | None:
 
 
 def overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
-    """True when two inclusive date ranges (None = open end) share a day."""
-    return a_from <= (b_to or date.max) and b_from <= (a_to or date.max)
+    """True when two inclusive date ranges (None = open end) share a day; empty ranges never do."""
+    a_end, b_end = a_to or date.max, b_to or date.max
+    return a_from <= a_end and b_from <= b_end and a_from <= b_end and b_from <= a_end
 
 
 def _enum_value(enum, value, index, field, problems):
@@ -287,7 +288,7 @@ def _check_overlaps(checked: list[_Checked], session: Session, problems: _Proble
             if overlaps(c.start, c.end, row.effective_from, row.effective_to):
                 doc = f"（{row.document_no}）" if row.document_no else ""
                 problems.add(c.index, "effective_from", _overlap_message(
-                    c, f"已登记的第 {row.id} 号{doc}", f"existing delegation #{row.id} "
+                    c, f"已登记的第 {row.id} 号委托/赋权{doc}", f"existing delegation #{row.id} "
                     f"({row.effective_from}..{row.effective_to or 'open'})"))
         for earlier in seen[key]:
             if overlaps(c.start, c.end, earlier.start, earlier.end):

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 S = DelegationStatus
+_NOT_YET_IN_FORCE = (S.PROPOSED, S.IN_REVIEW, S.APPROVED)
 # Which status may follow which; revocation goes through revoke_delegation (reason required).
 _NEXT: dict[DelegationStatus, set[DelegationStatus]] = {
     S.PROPOSED: {S.IN_REVIEW, S.APPROVED, S.PUBLISHED, S.EFFECTIVE},
@@ -159,12 +160,14 @@ def revoke_delegation(session: Session, clock, delegation_id: int, *, on: date, 
             raise Conflict(f"第 {row.id} 号委托/赋权已{row.status.value}，不能撤销 / delegation "
                            f"#{row.id} is already {row.status.value}")
         last_day = on - timedelta(days=1)
-        if row.effective_to is not None and last_day > row.effective_to:
+        never_in_force = row.status in _NOT_YET_IN_FORCE or last_day < row.effective_from
+        if not never_in_force and row.effective_to is not None and last_day > row.effective_to:
             raise Conflict(f"第 {row.id} 号委托/赋权已于 {row.effective_to} 终止，{on} 无可撤销 / "
                            f"delegation #{row.id} already ended on {row.effective_to}")
         before = row.effective_to
-        # A row revoked before it began keeps an empty range (to = from - 1): never in force.
-        row.effective_to = max(last_day, row.effective_from - timedelta(days=1))
+        # A withdrawn proposal, or a row revoked before it began, keeps an empty range
+        # (to = from - 1): it stays as history but never counts as in force.
+        row.effective_to = row.effective_from - timedelta(days=1) if never_in_force else last_day
         row.status = S.REVOKED
         row.revoked_reason = reason.strip()
         row.updated_at = clock.now()
