@@ -3,6 +3,15 @@
 from models.api_tokens import ApiToken, LoginAttempt
 from models.audit import AuditEvent, AuditHead
 from models.base import Base
+from models.cases import (
+    Case,
+    CaseOfficer,
+    CaseReview,
+    CaseStatus,
+    DecisionKind,
+    PartyKind,
+    ReviewResult,
+)
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
 from models.deadlines import (
     Deadline,
@@ -43,6 +52,13 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Case",
+    "CaseOfficer",
+    "CaseReview",
+    "CaseStatus",
+    "DecisionKind",
+    "PartyKind",
+    "ReviewResult",
     "CatalogueBatch",
     "CutoverRule",
     "Delegation",
