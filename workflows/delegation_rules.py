@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
     IN_FORCE_STATUSES,
-    CutoverRule,
     Delegation,
     DelegationMode,
     DelegationStatus,
@@ -24,121 +21,28 @@ from models import (
     Role,
     User,
 )
+from workflows.delegation_drafts import (
+    Checked,
+    DelegationDraft,
+    Problems,
+    parse_draft,
+)
 
 ART_18 = "行政处罚法 第18条"
 ART_20 = "行政处罚法 第20条"
 ART_21 = "行政处罚法 第21条"
 MIN_CERTIFIED_OFFICERS = 2  # 第21条: staff holding 行政执法资格; two officers act together (第42条)
 _CHUNK = 500  # keeps IN (...) lists under SQLite's bound-parameter limit
-_SOURCES = ("procedure", "import")
-
-
-@dataclass
-class DelegationDraft:
-    """One delegation to be written: item × township × mode over a period of dates."""
-
-    item_code: str
-    township: str | int
-    mode: str  # grant | entrust | statutory | assist
-    effective_from: date
-    effective_to: date | None = None  # inclusive last day in force
-    status: str = "effective"
-    document_no: str | None = None
-    document_title: str | None = None
-    funding_yuan: Decimal | None = None
-    staffing_posts: int | None = None
-    cutover_rule: str = "filed_cases_stay"
-    cutover_days: int | None = None
-    note: str | None = None
-    source: str = "procedure"
-    instance_id: int | None = None
-
-
-@dataclass
-class _Checked:
-    """A draft with its values parsed and its item and township resolved (None when bad)."""
-
-    index: int
-    draft: DelegationDraft
-    mode: DelegationMode | None = None
-    status: DelegationStatus | None = None
-    start: date | None = None
-    end: date | None = None
-    item: PowerItem | None = None
-    township: Organization | None = None
-
-
-class _Problems(list):
-    """Collects problems as {"index", "field", "message", "article"?} dicts."""
-
-    def add(self, index: int, field: str, message: str, article: str | None = None) -> None:
-        row = {"index": index, "field": field, "message": message}
-        if article:
-            row["article"] = article
-        self.append(row)
 
 
 def _chunks(values: list) -> list[list]:
     return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
 
 
-def as_date(value) -> date | None:
-    """A date from a date or an ISO string; None when it cannot be read."""
-    if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
     """True when two inclusive date ranges (None = open end) share a day; empty ranges never do."""
     a_end, b_end = a_to or date.max, b_to or date.max
     return a_from <= a_end and b_from <= b_end and a_from <= b_end and b_from <= a_end
-
-
-def _enum_value(enum, value, index, field, problems):
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = "|".join(m.value for m in enum)
-        problems.add(index, field, f"{field} 取值无效：{value}（应为 {allowed}）/ invalid {field}: {value}")
-        return None
-
-
-def _parse(index: int, d: DelegationDraft, problems: _Problems) -> _Checked:
-    """Check each field on its own: enums, dates, numbers."""
-    c = _Checked(index, d)
-    c.mode = _enum_value(DelegationMode, d.mode, index, "mode", problems)
-    c.status = _enum_value(DelegationStatus, d.status, index, "status", problems)
-    _enum_value(CutoverRule, d.cutover_rule, index, "cutover_rule", problems)
-    c.start = as_date(d.effective_from)
-    if c.start is None:
-        problems.add(index, "effective_from", f"生效日期无效或缺失：{d.effective_from!r} / "
-                     f"malformed or missing effective_from (YYYY-MM-DD)")
-    c.end = as_date(d.effective_to)
-    if d.effective_to is not None and c.end is None:
-        problems.add(index, "effective_to", f"终止日期无效：{d.effective_to!r} / malformed effective_to")
-    if c.start and c.end and c.end < c.start:
-        problems.add(index, "effective_to", f"终止日期 {c.end} 早于生效日期 {c.start} / "
-                     f"effective_to {c.end} is before effective_from {c.start}")
-    if d.cutover_rule == CutoverRule.LAPSE_AFTER_DAYS and not (d.cutover_days and d.cutover_days > 0):
-        problems.add(index, "cutover_days", "过渡规则 lapse_after_days 需要正的天数 / "
-                     "cutover_days must be a positive number for lapse_after_days")
-    if d.staffing_posts is not None and d.staffing_posts < 0:
-        problems.add(index, "staffing_posts", f"编制数不能为负：{d.staffing_posts} / staffing_posts < 0")
-    if d.funding_yuan is not None:
-        try:
-            if Decimal(str(d.funding_yuan)) < 0:
-                problems.add(index, "funding_yuan", f"经费不能为负：{d.funding_yuan} / funding_yuan < 0")
-        except InvalidOperation:
-            problems.add(index, "funding_yuan", f"经费不是数字：{d.funding_yuan!r} / funding_yuan not a number")
-    if d.source not in _SOURCES:
-        problems.add(index, "source", f"来源无效：{d.source}（应为 procedure|import）/ invalid source")
-    return c
 
 
 def _load_items(session: Session, codes: list[str], lock: bool) -> dict[str, PowerItem]:
@@ -171,7 +75,7 @@ def _load_townships(session: Session, refs: list[str | int]) -> dict[str, list[O
     return by_ref
 
 
-def _resolve(checked: list[_Checked], session: Session, problems: _Problems, lock: bool) -> None:
+def _resolve(checked: list[Checked], session: Session, problems: Problems, lock: bool) -> None:
     """Attach each draft's catalogue item and township, or report the unknown name."""
     items = _load_items(session, [str(c.draft.item_code).strip() for c in checked], lock)
     townships = _load_townships(session, [c.draft.township for c in checked])
@@ -190,7 +94,7 @@ def _resolve(checked: list[_Checked], session: Session, problems: _Problems, loc
             problems.add(c.index, "township", f"未知乡镇：{ref} / unknown township: {ref}")
 
 
-def _check_item_rules(c: _Checked, problems: _Problems) -> None:
+def _check_item_rules(c: Checked, problems: Problems) -> None:
     """Catalogue modes, 第18条 personal liberty, 第20条 no re-entrustment, entrustment term."""
     if c.mode is None or c.item is None:
         return
@@ -237,7 +141,7 @@ def certified_officers(session: Session, township_id: int, on: date) -> int:
     return session.scalar(query) or 0
 
 
-def _check_officers(checked: list[_Checked], session: Session, problems: _Problems) -> None:
+def _check_officers(checked: list[Checked], session: Session, problems: Problems) -> None:
     """第21条: an entrusted township must have certified officers on the first day."""
     cache: dict[tuple[int, date], int] = {}
     for c in checked:
@@ -267,13 +171,13 @@ def _existing_in_force(session: Session, pairs: set[tuple[int, int]]) -> list[De
     return [r for r in rows if (r.item_id, r.township_id) in pairs]
 
 
-def _overlap_message(c: _Checked, other_zh: str, other_en: str) -> str:
+def _overlap_message(c: Checked, other_zh: str, other_en: str) -> str:
     return (f"事项 {c.item.code} 在 {c.township.name} 的期间 {c.start}—{c.end or '长期'} 与{other_zh}"
             f"重叠 / item {c.item.code} in {c.township.name} ({c.start}..{c.end or 'open'}) "
             f"overlaps {other_en}")
 
 
-def _check_overlaps(checked: list[_Checked], session: Session, problems: _Problems) -> None:
+def _check_overlaps(checked: list[Checked], session: Session, problems: Problems) -> None:
     """One item in one township has one delegation on any day: against the DB and the batch."""
     ready = [c for c in checked if c.item and c.township and c.start and not
              (c.draft.effective_to is not None and c.end is None)]
@@ -281,7 +185,7 @@ def _check_overlaps(checked: list[_Checked], session: Session, problems: _Proble
     existing = defaultdict(list)
     for row in _existing_in_force(session, pairs):
         existing[(row.item_id, row.township_id)].append(row)
-    seen: dict[tuple[int, int], list[_Checked]] = defaultdict(list)
+    seen: dict[tuple[int, int], list[Checked]] = defaultdict(list)
     for c in ready:
         key = (c.item.id, c.township.id)
         for row in existing[key]:
@@ -299,8 +203,8 @@ def _check_overlaps(checked: list[_Checked], session: Session, problems: _Proble
 
 def run_checks(session: Session, drafts: list[DelegationDraft], *, lock: bool = False):
     """(problems, parsed drafts with their item and township) for a batch of drafts."""
-    problems = _Problems()
-    checked = [_parse(i, d, problems) for i, d in enumerate(drafts)]
+    problems = Problems()
+    checked = [parse_draft(i, d, problems) for i, d in enumerate(drafts)]
     _resolve(checked, session, problems, lock)
     for c in checked:
         _check_item_rules(c, problems)

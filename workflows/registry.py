@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
-from sqlalchemy import (
-    Date,
-    Integer,
-    String,
-    and_,
-    bindparam,
-    func,
-    literal_column,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models import (
-    IN_FORCE_STATUSES,
     CutoverRule,
     Delegation,
     DelegationMode,
     Organization,
-    OrgKind,
     PowerItem,
     item_relations,
 )
-from workflows.compiled_query import CompiledQuery
 from workflows.directory import find_item, find_township
 from workflows.errors import LegalRuleViolation, NotFound
+from workflows.registry_query import TRAVELLING, in_force_on, who_query
 
 ART_24 = "行政处罚法 第24条"
 BASIS = {
@@ -41,8 +27,6 @@ BASIS = {
     DelegationMode.STATUTORY: "乡镇法定职权（依据法律法规直接设定）",
     DelegationMode.ASSIST: "行政处罚法 第22、23条（县级部门管辖，乡镇协助）",
 }
-# Related inspection and coercive powers travel with a granted or entrusted penalty power.
-_TRAVELLING = (DelegationMode.GRANT, DelegationMode.ENTRUST)
 
 
 @dataclass(frozen=True)
@@ -85,73 +69,6 @@ class Competence:
         return data
 
 
-def _constants(values) -> list:
-    """Our own enum values rendered inline, so the statement has no expanding IN parameters."""
-    return [literal_column(f"'{v.value}'") for v in values]
-
-
-def _in_force_on(row, on):
-    return and_(row.c.status.in_(_constants(IN_FORCE_STATUSES)), row.c.effective_from <= on,
-                or_(row.c.effective_to.is_(None), row.c.effective_to >= on))
-
-
-@lru_cache(maxsize=2)
-def _who_statement(by_id: bool):
-    """One Core statement for `who`: item, department, township and the delegation lookup.
-
-    Built once per shape so each call only binds parameters (it holds no data); Core tables,
-    not ORM entities, because the answer is plain values and the ORM layer tripled the cost.
-    """
-    items, orgs, dels = PowerItem.__table__, Organization.__table__, Delegation.__table__
-    dept, town, own, via, best, d = (orgs.alias("dept"), orgs.alias("town"), dels.alias("own"),
-                                     dels.alias("via"), dels.alias("best"), dels.alias("d"))
-    via_item, rel = items.alias("via_item"), item_relations
-    ref, on, code = bindparam("ref"), bindparam("on"), bindparam("code")
-    # The newest in-force row of the pair (ix_delegation_lookup: item, township, from).
-    own_id = (select(own.c.id).where(own.c.item_id == items.c.id, own.c.township_id == town.c.id,
-                                     _in_force_on(own, on))
-              .order_by(own.c.effective_from.desc()).limit(1)
-              .correlate_except(own).scalar_subquery())
-    # Else the grant/entrustment of a parent penalty item this power is related to.
-    # Per parent, its in-force grant/entrustment through ix_delegation_lookup; then the newest.
-    per_parent = (select(via.c.id).where(via.c.item_id == rel.c.item_id,
-                                         via.c.township_id == town.c.id,
-                                         via.c.mode.in_(_constants(_TRAVELLING)),
-                                         _in_force_on(via, on))
-                  .order_by(via.c.effective_from.desc()).limit(1)
-                  .correlate_except(via).scalar_subquery())
-    candidates = (select(per_parent).where(rel.c.related_item_id == items.c.id)
-                  .correlate_except(rel))
-    parent_id = (select(best.c.id).where(best.c.id.in_(candidates))
-                 .order_by(best.c.effective_from.desc()).limit(1)
-                 .correlate_except(best).scalar_subquery())
-    town_match = (town.c.id == ref) if by_id else or_(town.c.name == ref, town.c.short_name == ref)
-    return (
-        select(items.c.code, items.c.name_zh, items.c.legal_basis, dept.c.id, dept.c.name,
-               town.c.id, town.c.name, d.c.id, type_coerce(d.c.mode, String),
-               d.c.effective_from, d.c.effective_to, d.c.document_no, d.c.note,
-               type_coerce(d.c.cutover_rule, String), d.c.cutover_days, via_item.c.code)
-        .select_from(items)
-        .join(dept, dept.c.id == items.c.department_id)
-        .join(town, and_(town.c.kind == literal_column(f"'{OrgKind.TOWNSHIP.value}'"), town_match))
-        .outerjoin(d, d.c.id == func.coalesce(own_id, parent_id))
-        .outerjoin(via_item, and_(via_item.c.id == d.c.item_id, via_item.c.id != items.c.id))
-        .where(items.c.code == code)
-    )
-
-
-_COMPILED: dict[tuple, CompiledQuery] = {}  # SQL text per dialect and shape; holds no data
-
-
-def _who_query(dialect, by_id: bool) -> CompiledQuery:
-    """The `who` statement compiled for this dialect (see workflows/compiled_query.py)."""
-    key = (by_id, dialect.name, dialect.driver, dialect.paramstyle)
-    if key not in _COMPILED:
-        types = {"ref": Integer() if by_id else String(), "on": Date(), "code": String()}
-        _COMPILED[key] = CompiledQuery.build(_who_statement(by_id), dialect, types)
-    return _COMPILED[key]
-
-
 NOT_DELEGATED = "未下放，由县直部门实施 / not delegated, the department acts"
 
 
@@ -182,7 +99,7 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
     by_id = isinstance(ref, int) or ref.isdigit()
     params = {"ref": int(ref) if by_id else ref, "on": on, "code": str(item_code).strip()}
     connection = session.connection()
-    rows = _who_query(connection.dialect, by_id).rows(connection, params)
+    rows = who_query(connection.dialect, by_id).rows(connection, params)
     if len(rows) != 1:
         find_item(session, item_code)  # raises NotFound naming the unknown code
         find_township(session, township)  # unknown or ambiguous township
@@ -198,7 +115,7 @@ def _township_rows(session: Session, township_id: int, on: date) -> dict[int, tu
     query = (select(d.c.item_id, d.c.id, type_coerce(d.c.mode, String), d.c.effective_from,
                     d.c.effective_to, d.c.document_no, d.c.note,
                     type_coerce(d.c.cutover_rule, String), d.c.cutover_days)
-             .where(d.c.township_id == township_id, _in_force_on(d, on))  # ix_delegation_township
+             .where(d.c.township_id == township_id, in_force_on(d, on))  # ix_delegation_township
              .order_by(d.c.effective_from))
     return {row[0]: (*row[1:], None) for row in session.connection().execute(query)}
 
@@ -225,7 +142,7 @@ def power_list(session: Session, township: str | int, on: date) -> list[Competen
 
 def _travelling_parent(own: dict[int, tuple], parent_ids, codes: dict) -> tuple | None:
     """The newest grant/entrustment among an item's parent penalty items, if any."""
-    found = [(own[p][2], p) for p in parent_ids if p in own and own[p][1] in _TRAVELLING]
+    found = [(own[p][2], p) for p in parent_ids if p in own and own[p][1] in TRAVELLING]
     if not found:
         return None
     parent = max(found)[1]
@@ -255,7 +172,7 @@ def responsibility_list(session: Session, township: str | int, on: date) -> list
         mode = DelegationMode(c.mode)
         town_duty, dept_duty, accountable = DUTIES[mode]
         # The department supervises a grant (第24条) and an entrustment (第20条).
-        supervising = c.department if mode in _TRAVELLING else None
+        supervising = c.department if mode in TRAVELLING else None
         rows.append({
             "item_code": c.item_code, "item_name": c.item_name, "township": c.township,
             "on": c.on.isoformat(), "mode": c.mode,
