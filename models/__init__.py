@@ -13,6 +13,17 @@ from models.cases import (
     ReviewResult,
 )
 from models.catalogue import CatalogueBatch, PowerItem, item_relations
+from models.coordination import (
+    CaseTransfer,
+    DutyAccessOpinion,
+    DutyAccessRequest,
+    JointFinding,
+    JointOperation,
+    JointParticipant,
+    MutualNotification,
+    TransferStatus,
+    WorkOrder,
+)
 from models.deadlines import (
     Deadline,
     DeadlineExtension,
@@ -60,6 +71,15 @@ __all__ = [
     "PartyKind",
     "ReviewResult",
     "CatalogueBatch",
+    "CaseTransfer",
+    "DutyAccessOpinion",
+    "DutyAccessRequest",
+    "JointFinding",
+    "JointOperation",
+    "JointParticipant",
+    "MutualNotification",
+    "TransferStatus",
+    "WorkOrder",
     "CutoverRule",
     "Delegation",
     "DelegationMode",
