@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -278,3 +278,42 @@ def test_a_blank_required_cell_is_named_in_chinese_and_english(county, clock, tm
         import_items(county, clock, write_csv(tmp_path / "e.csv", rows))
     assert err.value.errors == [{"row": 2, "field": "name_zh",
                                  "message": "事项名称（name_zh） 不能为空 / name_zh is required"}]
+
+
+@pytest.fixture
+def delegated(session, clock):
+    """The full sample: every township holds the 2020 grants, two hold 2026–2027 entrustments."""
+    sample.load_gucheng_sample(session, clock)
+    return session
+
+
+def _one_item_file(tmp_path, code: str, mode: str, liberty: str = "否") -> Path:
+    rows = [["code", "name_zh", "original_department_zh", "legal_basis_zh", "mode", "限制人身自由"],
+            [code, "改名", "故城县城市管理综合行政执法局", "依据", mode, liberty]]
+    return write_csv(tmp_path / f"{code}.csv", rows)
+
+
+def test_catalogue_cannot_drop_a_mode_still_delegated(delegated, clock, tmp_path):
+    before = _counts(delegated)
+    with pytest.raises(ValidationFailed) as err:
+        import_items(delegated, clock, _one_item_file(tmp_path, "ILLUS-CF-CGZF-01", "委托"))
+    assert [(e["row"], e["field"]) for e in err.value.errors] == [(2, "modes_allowed")]
+    assert "共 13 处" in err.value.errors[0]["message"]
+    assert _counts(delegated) == before
+
+
+def test_granted_item_cannot_become_liberty_restricting_行政处罚法第18条(delegated, clock, tmp_path):
+    """行政处罚法 第18条: an item out with townships cannot be marked as restricting liberty."""
+    with pytest.raises(ValidationFailed) as err:
+        import_items(delegated, clock, _one_item_file(tmp_path, "ILLUS-CF-CGZF-01", "配合", "是"))
+    assert [(e["field"], e.get("article")) for e in err.value.errors] == [
+        ("modes_allowed", None), ("restricts_personal_liberty", "行政处罚法 第18条")]
+    assert _item(delegated, "ILLUS-CF-CGZF-01").restricts_personal_liberty is False
+
+
+def test_a_mode_whose_delegations_have_ended_may_be_dropped(delegated, clock, tmp_path):
+    clock.set(datetime(2028, 1, 2, 1, tzinfo=UTC))  # the sample entrustments ended 2027-12-31
+    path = write_csv(tmp_path / "n.csv", [
+        ["code", "name_zh", "original_department_zh", "legal_basis_zh", "mode"],
+        ["ILLUS-CF-NYNC-02", "对农药使用者违法使用农药的处罚", "故城县农业农村局", "《农药管理条例》第六十条", "配合"]])
+    assert import_items(delegated, clock, path).updated == ["ILLUS-CF-NYNC-02"]

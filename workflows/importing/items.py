@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from workflows.importing.item_rows import (
     check_links,
     parse_item_row,
 )
+from workflows.importing.live_checks import check_live_delegations
 from workflows.importing.tables import normalize_header, read_table
 
 # progress(stage, done, total) with stage "validate" or "write".
@@ -68,7 +70,7 @@ def import_items(session: Session, clock: SystemClock, path: str | Path, *,
     options = options or ImportOptions()
     table = read_table(path, item_aliases(), REQUIRED_ITEM_COLUMNS)
     with unit_of_work(session):
-        records = _validate(session, table, options)
+        records = _validate(session, table, options, clock.today())
         report = ImportReport(file=table.name, rows=len(records))
         batches = _upsert_batches(session, records, report)
         items = _upsert_items(session, records, batches, report, options.progress)
@@ -80,7 +82,8 @@ def import_items(session: Session, clock: SystemClock, path: str | Path, *,
     return report
 
 
-def _validate(session: Session, table, options: ImportOptions) -> list[ItemRecord]:
+def _validate(session: Session, table, options: ImportOptions,
+              today: date) -> list[ItemRecord]:
     """Every row checked; ValidationFailed listing all problems, or the records."""
     names = DepartmentNames(session, options.county_name, options.city_name)
     errors, records, first_row = RowErrors(), [], {}
@@ -97,6 +100,7 @@ def _validate(session: Session, table, options: ImportOptions) -> list[ItemRecor
         if options.progress:
             options.progress("validate", done, total)
     check_links(records, session, errors, set(first_row))
+    check_live_delegations(session, records, today, errors)
     if errors:
         raise ValidationFailed(sorted(errors, key=lambda e: e["row"]),
                                f"{table.name}：{len({e['row'] for e in errors})} 行有误，未导入任何数据 / "
