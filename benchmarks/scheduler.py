@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from bisect import bisect_left
@@ -100,16 +101,28 @@ def worker(url: str, schema: str | None, seconds: float, expect: int) -> None:
 
     factory = make_session_factory(_engine(url, schema))
     runner = DeadlineScheduler(factory, SystemClock(), sweep_seconds=30)
-    ticks: list[tuple[float, float, int]] = []
-    plain_tick = runner.tick
+    ticks: list[tuple[float, float, int]] = []  # one per pass: began, committed, rows expired
+    plain_pass = runner._pass
 
-    def timed_tick():
+    def timed_pass():
         began = time.time()
-        report = plain_tick()
+        report = plain_pass()
         ticks.append((began, time.time(), report.expired if report else 0))
         return report
 
-    runner.tick = timed_tick  # the jobs bind it at start()
+    runner._pass = timed_pass  # measure each committed pass of the real scheduler
+    if os.environ.get("QZ_BENCH_TRACE"):
+        plain_arm, plain_tick = runner.arm, runner.tick
+
+        def traced_arm(when):
+            run_at = plain_arm(when)
+            print("arm", time.time(), when and when.timestamp(), run_at and run_at.timestamp(), file=sys.stderr)
+            return run_at
+
+        def traced_tick():
+            print("tick", time.time(), threading.current_thread().name, file=sys.stderr)
+            return plain_tick()
+        runner.arm, runner.tick = traced_arm, traced_tick
     started = time.time()
     runner.start()
     overdue = select(func.count()).select_from(Deadline).where(Deadline.status == DeadlineStatus.OVERDUE)
@@ -144,11 +157,13 @@ def _percentile(values: list[float], p: float) -> float:
 def lag_phase(factory, url, schema, total: int, due: int, window: float) -> tuple[dict, float]:
     """`total` pending, `due` of them falling due over `window` seconds; lag until committed."""
     clock = SystemClock()
+    later = [clock.now() + timedelta(days=2 + 30 * random.random()) for _ in range(total - due)]
+    _insert_deadlines(factory, later, clock.now())
+    # The due rows go in last, timed from now, so none is overdue before the scheduler runs.
     now = clock.now()
-    lead = 8.0  # seconds for the scheduler process to start before the first row falls due
+    lead = 8.0  # seconds for the insert and the scheduler process start
     soon = [now + timedelta(seconds=lead + window * random.random()) for _ in range(due)]
-    later = [now + timedelta(days=2 + 30 * random.random()) for _ in range(total - due)]
-    ids = _insert_deadlines(factory, soon + later, now)[:due]
+    ids = _insert_deadlines(factory, soon, now)
     out = _result(_spawn(url, schema, lead + window + 30, due))
     ends = sorted(t[1] for t in out["ticks"])
     with factory() as s:
@@ -159,7 +174,10 @@ def lag_phase(factory, url, schema, total: int, due: int, window: float) -> tupl
             continue
         committed = ends[bisect_left(ends, expired_at.timestamp())]
         lags.append(max(committed - due_at.timestamp(), 0.0))
-    return {"fired": len(lags), "lag_p50_s": round(_percentile(lags, 50), 3),
+    busy = [(t[1] - t[0]) * 1000 for t in out["ticks"] if t[2]]
+    return {"fired": len(lags), "passes": len(busy), "pass_p50_ms": round(_percentile(busy, 50), 1),
+            "pass_max_ms": round(max(busy), 1),
+            "lag_p50_s": round(_percentile(lags, 50), 3),
             "lag_p99_s": round(_percentile(lags, 99), 3), "lag_max_s": round(max(lags), 3)}, out["rss_mb"]
 
 

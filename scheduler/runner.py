@@ -54,19 +54,30 @@ class DeadlineScheduler:
     def tick(self) -> DueWorkReport | None:
         """Job: open a session, run the due work, re-arm the wake at the next due instant."""
         with self._lock:  # the sweep and the wake job never overlap inside one process
-            try:
-                with self.session_factory() as session:
-                    report = run_due_work(session, self.clock, engine=self.engine,
-                                          webhook_url=self.webhook_url, batch=self.batch)
-            except Exception:  # a failing pass must not stop the scheduler; the sweep retries
-                log.exception("due-work pass failed")
-                return None
-            self.last_report = report
-            if report.expired or report.warned or report.instances_woken:
-                log.info("fired: %s overdue, %s warned, %s instances woken",
-                         report.expired, report.warned, report.instances_woken)
+            while True:
+                report = self._pass()
+                if report is None:
+                    return None
+                # What fell due during this pass is handled now, not through another job run.
+                if report.next_wake_at is None or report.next_wake_at > self.clock.now():
+                    break
             self.arm(report.next_wake_at)
             return report
+
+    def _pass(self) -> DueWorkReport | None:
+        """One session, one call of the workflows function; errors are logged, never raised."""
+        try:
+            with self.session_factory() as session:
+                report = run_due_work(session, self.clock, engine=self.engine,
+                                      webhook_url=self.webhook_url, batch=self.batch)
+        except Exception:  # a failing pass must not stop the scheduler; the sweep retries
+            log.exception("due-work pass failed")
+            return None
+        self.last_report = report
+        if report.expired or report.warned or report.instances_woken:
+            log.info("fired: %s overdue, %s warned, %s instances woken",
+                     report.expired, report.warned, report.instances_woken)
+        return report
 
     def arm(self, when: datetime | None) -> datetime | None:
         """Schedule the wake job at `when` (now if it is past); None removes it. Returns the run time."""
@@ -77,10 +88,10 @@ class DeadlineScheduler:
                 self._scheduler.remove_job(WAKE_JOB)
             return None
         run_at = wake_time(when, self.clock.now(), datetime.now(UTC))
-        # Re-armed from inside the running wake job itself: a second instance must be allowed
-        # to queue (the lock still runs them one after the other), or APScheduler skips it.
+        # Re-armed from inside the running wake job itself: further instances must be allowed
+        # to queue (the lock still runs them one after the other), or APScheduler skips them.
         self._scheduler.add_job(self.tick, "date", run_date=run_at, id=WAKE_JOB, replace_existing=True,
-                                max_instances=2)
+                                max_instances=4)
         return run_at
 
     def scheduled_wake(self) -> datetime | None:

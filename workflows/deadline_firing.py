@@ -135,7 +135,10 @@ def fire_all_due(session: Session, clock, *, batch: int = 1000, webhook_url: str
 
 def next_deadline_event(session: Session) -> datetime | None:
     """The earliest instant a running deadline will warn or expire, or None."""
-    warn = session.scalar(select(func.min(Deadline.warn_at)).where(Deadline.status == DeadlineStatus.PENDING))
-    due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status.in_(RUNNING_STATUSES)))
-    candidates = [t for t in (warn, due) if t is not None]
+    # One min() per status, so each is a single probe of the (status, instant) indexes.
+    candidates = [session.scalar(select(func.min(Deadline.warn_at)).where(
+        Deadline.status == DeadlineStatus.PENDING))]
+    candidates += [session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status == status))
+                   for status in RUNNING_STATUSES]
+    candidates = [t for t in candidates if t is not None]
     return min(candidates) if candidates else None
