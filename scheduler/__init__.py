@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from scheduler.runner import DeadlineScheduler
 from workflows.webhooks import WEBHOOK_URL_ENV
 
 
-def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir=None,
+def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir="bpmn",
                      webhook_url: str | None = None, sweep_seconds: float = 30) -> DeadlineScheduler:
     """Start the scheduler in this process (`quanze serve`, `quanze scheduler`); call shutdown() to stop.
 
     Instance timers are woken through `engine`, or through an engine built on `bpmn_dir` and
-    `calendar` when only the folder is given. The webhook URL defaults to $QUANZE_WEBHOOK_URL.
+    `calendar` when that folder exists. The webhook URL defaults to $QUANZE_WEBHOOK_URL.
     """
-    if engine is None and bpmn_dir is not None:
+    if engine is None and bpmn_dir is not None and Path(bpmn_dir).is_dir():
         from workflows.engine import Engine
         from workflows.services import load_service_modules
 

@@ -110,3 +110,15 @@ def test_cli_scheduler_once_catches_up(tmp_path, calendar):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["expired"] == 3 and summary["next_wake_at"] is None
+
+
+def test_start_in_process_returns_a_handle_that_shuts_down(session_factory, clock, monkeypatch, tmp_path):
+    from scheduler import start_in_process
+
+    monkeypatch.setenv("QUANZE_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+    handle = start_in_process(session_factory, clock, LegalCalendar(), bpmn_dir=tmp_path / "absent")
+    try:
+        assert handle.webhook_url == "http://127.0.0.1:9/hook" and handle.engine is None
+    finally:
+        handle.shutdown()
+    assert handle.scheduled_wake() is None
