@@ -14,6 +14,8 @@ SERVICE_MODULES: tuple[str, ...] = (
     "workflows.grant",
     "workflows.entrustment",
     "workflows.evaluation",
+    "workflows.cases",
+    "workflows.legal_review",
 )
 
 
