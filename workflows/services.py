@@ -16,6 +16,11 @@ SERVICE_MODULES: tuple[str, ...] = (
     "workflows.evaluation",
     "workflows.cases",
     "workflows.legal_review",
+    "workflows.case_transfer",
+    "workflows.joint_enforcement",
+    "workflows.mutual_notification",
+    "workflows.work_orders",
+    "workflows.duty_access",
 )
 
 
