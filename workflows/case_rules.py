@@ -107,7 +107,8 @@ def _org_and_organs(session: Session, org: Organization) -> list[int]:
     return ids
 
 
-def check_officers(session: Session, org: Organization, officers: list[Officer], on: date) -> None:
+def check_officers(session: Session, org: Organization, officers: list[Officer], on: date,
+                   article: str = ART_42) -> None:
     """第42条: at least two officers of the organ, each with a certificate valid that day."""
     problems: list[str] = []
     members = set(session.scalars(select(Membership.user_id).where(
@@ -129,7 +130,7 @@ def check_officers(session: Session, org: Organization, officers: list[Officer],
         raise LegalRuleViolation(
             f"持有效执法证的执法人员仅 {len(valid)} 名，不得少于 {MIN_OFFICERS} 名{('：' + detail) if detail else ''} / "
             f"{len(valid)} certified officers act, at least {MIN_OFFICERS} are required",
-            article=ART_42, certified_officers=len(valid), problems=problems)
+            article=article, certified_officers=len(valid), problems=problems)
 
 
 def major_reasons(item: PowerItem, party_kind: str, fine: Decimal | None, facts: dict) -> list[str]:
