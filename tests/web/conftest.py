@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +13,9 @@ from models import AuditEvent
 from web import create_app
 from workflows.sample import DEMO_PASSWORD, load_gucheng_sample
 
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+# The procedures these tests drive; other files in bpmn/ are tested by their own suites.
+PROCEDURES = ("grant.bpmn", "entrustment.bpmn", "evaluation.bpmn")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -19,8 +24,13 @@ def app(engine, session_factory, clock, tmp_path):
     """The application on the test engine, with the sample and the fixed clock."""
     with session_factory() as s:
         load_gucheng_sample(s, clock)
+    bpmn = tmp_path / "bpmn"
+    bpmn.mkdir()
+    for name in PROCEDURES:
+        shutil.copy(BPMN_DIR / name, bpmn / name)
     application = create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "test-secret",
-                              "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance")})
+                              "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                              "BPMN_DIR": str(bpmn)})
     yield application
 
 

@@ -65,7 +65,8 @@ def _foreign_values(username: str, ids: dict) -> dict:
     return {"township_id": township, "delegation_id": delegation, "user_id": ids["admin"],
             "token_id": ids["token"], "membership_id": ids["membership"], "cert_id": ids["cert"],
             "item_id": ids["item"], "document_id": 999999, "code": "en", "filename": "quanze.css",
-            "fmt": "csv", "instance_id": 999999, "task_id": 999999}
+            "fmt": "csv", "instance_id": 999999, "task_id": 999999,
+            "kind": "entrustment"}
 
 
 def _routes(app):
@@ -77,7 +78,7 @@ def _routes(app):
 def _url(rule, values: dict) -> str:
     path = rule.rule
     for name in rule.arguments:
-        path = re.sub(r"<(?:[a-z]+:)?" + name + ">", str(values[name]), path)
+        path = re.sub(r"<(?:[^:<>]+:)?" + name + ">", str(values[name]), path)
     return path
 
 
