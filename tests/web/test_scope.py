@@ -113,3 +113,15 @@ def test_public_township_page_lists_grants_and_power_list(client, session_factor
     assert page.status_code == 200 and "赋权事项" in body and "权力清单" in body
     api = client.get(f"/api/v1/public/townships/{zk.id}").json
     assert api["township"]["id"] == zk.id and all(p["mode"] != "assist" for p in api["powers"])
+
+
+def test_power_list_downloads_as_xlsx_and_csv_within_scope(client, session_factory):
+    zk, qh = _township(session_factory, "郑口镇"), _township(session_factory, "青罕镇")
+    login(client, "zk_officer1")
+    xlsx = client.get(f"/townships/{zk.id}/powers.xlsx?on=2026-03-02")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    csv = client.get(f"/townships/{zk.id}/powers.csv")
+    assert csv.status_code == 200 and "ILLUS-" in csv.get_data(as_text=True)
+    assert client.get(f"/townships/{qh.id}/powers.csv").status_code == 404
+    bad = client.get(f"/townships/{zk.id}/powers.csv?on=2026-02-30")
+    assert bad.status_code == 422

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from web.api.common import BEARER, caller, require_token
 from web.requests import db, today
 from web.schemas import out
-from web.views.townships import OnDateArgs
+from web.views.townships import MIMETYPES, OnDateArgs, powers_file
 from workflows.access import visible_township
 from workflows.browse import townships
 from workflows.registry import power_list, responsibility_list
@@ -53,3 +53,16 @@ class Responsibilities(MethodView):
         """责任清单 on a legal date (default today, Asia/Shanghai)."""
         town = visible_township(db(), caller(), township_id)
         return responsibility_list(db(), town.id, args["on"] or today())
+
+
+@blp.route("/<int:township_id>/powers.<any(csv, xlsx):fmt>")
+class PowersFile(MethodView):
+    """A township's lists as a file."""
+
+    @blp.doc(security=BEARER, responses={"200": {"description": "CSV (power list) or XLSX (both lists)",
+                                                 "content": {"text/csv": {}, MIMETYPES["xlsx"]: {}}}})
+    @blp.arguments(OnDateArgs, location="query")
+    def get(self, args, township_id: int, fmt: str):
+        """Download the lists as of a legal date (default today, Asia/Shanghai)."""
+        town = visible_township(db(), caller(), township_id)
+        return powers_file(town, args["on"] or today(), fmt)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from marshmallow import EXCLUDE, fields
 
 from web.auth import login_required, principal
@@ -10,6 +10,7 @@ from web.requests import db, today
 from web.schemas.common import BaseSchema, load
 from workflows.access import visible_township
 from workflows.browse import townships
+from workflows.importing.export import export_powers
 from workflows.registry import power_list, responsibility_list
 
 bp = Blueprint("townships", __name__, url_prefix="/townships")
@@ -57,3 +58,27 @@ def responsibilities(township_id: int):
     rows = responsibility_list(db(), town.id, on)
     return render_template("responsibilities.html", town=town, on=on, rows=rows, errors=errors), (
         422 if errors else 200)
+
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def powers_file(town, on, fmt: str) -> Response:
+    """The township's lists as a download (csv: power list; xlsx: both lists)."""
+    content = export_powers(db(), town.id, on, fmt)
+    filename = f"powers-{town.id}-{on.isoformat()}.{fmt}"
+    return Response(content, mimetype=MIMETYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/<int:township_id>/powers.<any(csv, xlsx):fmt>")
+@login_required
+def download_powers(township_id: int, fmt: str):
+    """Download the township's lists as of ?on= (default today)."""
+    town = visible_township(db(), principal(), township_id)
+    on, errors = on_date()
+    if errors:
+        return render_template("error.html", status=422, error={"message": "输入有误 / invalid input",
+                                                                "errors": errors}), 422
+    return powers_file(town, on, fmt)
