@@ -31,7 +31,7 @@ DISPATCH_RULE = {"general": "wo_dispatch_general", "emergency": "wo_dispatch_eme
 FEEDBACK_RULE = {"general": "wo_feedback_general", "emergency": "wo_feedback_emergency"}
 
 register_form(PROCESS_ID, "dispatch", Form([
-    Field("target_org_id", "int", required=True, min=1, label_zh="承办机构", label_en="Handling organ"),
+    Field("assigned_org_id", "int", required=True, min=1, label_zh="承办机构", label_en="Handling organ"),
     Field("dispatch_note", "text", max_length=2000, label_zh="派单说明", label_en="Dispatch note"),
 ]))
 _HANDLE = Form([
