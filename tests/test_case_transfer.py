@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, Case, CaseTransfer, DelegationMode, PartyKind, PowerItem, ProcessInstance
+from models import (
+    AuditEvent,
+    Case,
+    CaseTransfer,
+    DelegationMode,
+    PartyKind,
+    PowerItem,
+    ProcessInstance,
+)
 from tests.coordination_world import build_coordination_county, deadlines_of, snapshot
 from tests.procedure_world import in_transaction
 from workflows.case_transfer import transfer_case

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from models import MutualNotification, OrgKind, User
 from workflows import processes
-from workflows.coordination_common import meet_period, open_task, org_or_404, require_member, start_period
+from workflows.coordination_common import (
+    meet_period,
+    open_task,
+    org_or_404,
+    require_member,
+    start_period,
+)
 from workflows.db import unit_of_work
 from workflows.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.forms import Field, Form, register_form
