@@ -43,7 +43,7 @@ class DeadlineScheduler:
     def start(self, *, paused: bool = False) -> DeadlineScheduler:
         """Catch up at once, then keep waking at the next due instant (`paused`: jobs wait)."""
         now = datetime.now(UTC)
-        self._scheduler.add_job(self.tick, "interval", seconds=self.sweep_seconds, id="sweep",
+        self._scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, id="sweep",
                                 next_run_time=now)
         self._scheduler.add_job(self.deliver_webhooks, "interval", seconds=WEBHOOK_SECONDS,
                                 id="webhooks", next_run_time=now)
@@ -51,18 +51,31 @@ class DeadlineScheduler:
         log.info("scheduler started (sweep every %ss)", self.sweep_seconds)
         return self
 
+    def sweep(self) -> DueWorkReport | None:
+        """Safety-net job: a pass unless one is running (that one handles all that is due)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._tick_locked()
+        finally:
+            self._lock.release()
+
     def tick(self) -> DueWorkReport | None:
-        """Job: open a session, run the due work, re-arm the wake at the next due instant."""
-        with self._lock:  # the sweep and the wake job never overlap inside one process
-            while True:
-                report = self._pass()
-                if report is None:
-                    return None
-                # What fell due during this pass is handled now, not through another job run.
-                if report.next_wake_at is None or report.next_wake_at > self.clock.now():
-                    break
-            self.arm(report.next_wake_at)
-            return report
+        """Wake job: open a session, run the due work, re-arm the wake at the next due instant."""
+        with self._lock:  # passes never overlap inside one process
+            return self._tick_locked()
+
+    def _tick_locked(self) -> DueWorkReport | None:
+        """Passes until nothing more is due now, then arm the wake for what comes next."""
+        while True:
+            report = self._pass()
+            if report is None:
+                return None
+            # What fell due during this pass is handled now, not through another job run.
+            if report.next_wake_at is None or report.next_wake_at > self.clock.now():
+                break
+        self.arm(report.next_wake_at)
+        return report
 
     def _pass(self) -> DueWorkReport | None:
         """One session, one call of the workflows function; errors are logged, never raised."""

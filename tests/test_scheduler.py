@@ -122,3 +122,13 @@ def test_start_in_process_returns_a_handle_that_shuts_down(session_factory, cloc
     finally:
         handle.shutdown()
     assert handle.scheduled_wake() is None
+
+
+def test_sweep_steps_aside_while_a_pass_runs(session_factory, clock, calendar):
+    _deadlines(session_factory, clock, calendar, n=2)
+    clock.advance(timedelta(hours=30))
+    runner = DeadlineScheduler(session_factory, clock)
+    with runner._lock:  # a wake pass is running in this process
+        assert runner.sweep() is None
+    assert _statuses(session_factory) == {DeadlineStatus.PENDING: 2}
+    assert runner.sweep().expired == 2
