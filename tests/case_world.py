@@ -46,7 +46,9 @@ def build_case_county(session, clock, tmp_path, extra_files: tuple[str, ...] = (
         u["nyj_reviewer"] = _user(session, clock, "nyj_reviewer", o["nyj"], Role.LEGAL_REVIEWER)
         u["zk_officer1"] = _by_name(session, "zk_officer1")
         u["zk_officer2"] = _by_name(session, "zk_officer2")
-        u["qh_officer1"] = _by_name(session, "qh_officer1")
+        for town in ("qh",):
+            for n in (1, 2):
+                u[f"{town}_officer{n}"] = _by_name(session, f"{town}_officer{n}")
         seed_deadline_rules(session, clock)
     county.engine.sync_definitions(session)
     session.commit()

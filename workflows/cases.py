@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from models import CaseStatus, DecisionKind, PartyKind
 from workflows import case_clock
-from workflows.case_rules import ART_58, check_benchmark, major_reasons
+from workflows.case_rules import ART_58, benchmark_bounds, check_benchmark, major_reasons
 from workflows.errors import LegalRuleViolation, ValidationFailed
 from workflows.forms import Field, Form, register_form
 from workflows.legal_review import get_case, passed_review
@@ -167,3 +167,14 @@ def retention_until(published_on: date, party_kind: str) -> date:
         return published_on.replace(year=published_on.year + years)
     except ValueError:
         return published_on.replace(year=published_on.year + years, day=28)
+
+
+def decision_context(session, case_id: int) -> dict:
+    """What the decide form shows beside its fields: the item's discretion benchmark (第34条)."""
+    case = get_case(session, case_id)
+    bounds = benchmark_bounds(case.item.penalty_range)
+    return {"case_number": case.case_number, "party_kind": str(case.party_kind),
+            "benchmark": {"ref": case.item.discretion_benchmark_ref, "penalty_range": case.item.penalty_range,
+                          "min": str(bounds[0]) if bounds else None, "max": str(bounds[1]) if bounds else None},
+            "reviews": [{"result": str(r.result), "opinion": r.opinion} for r in case.reviews],
+            "form": FORMS["decide"].to_dict()}
