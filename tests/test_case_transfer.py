@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from models import (
     AuditEvent,
     Case,
+    CaseStatus,
     CaseTransfer,
     DelegationMode,
     PartyKind,
@@ -19,8 +20,10 @@ from models import (
 from tests.coordination_world import build_coordination_county, deadlines_of, snapshot
 from tests.procedure_world import in_transaction
 from workflows.case_transfer import transfer_case
+from workflows.deadline_figures import deadline_figures
+from workflows.deadline_firing import fire_due
 from workflows.delegations import DelegationDraft, add_delegations
-from workflows.errors import LegalRuleViolation, PermissionDenied, ValidationFailed
+from workflows.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
 
 MATERIALS = [{"title": "现场检查笔录", "pages": 3}, {"title": "询问笔录", "pages": 5}]
 
@@ -160,3 +163,26 @@ def test_both_instances_reload_at_every_wait_state(session, world):
     receiver = _receiver_instance(session, transfer)
     world.act(session, receiver, "answer_township", "zk_officer", {"answer": "accept"})
     assert _sender_instance(session, transfer).status == "completed"
+
+
+def test_a_decided_case_cannot_be_transferred(session, world):
+    """Only an undecided case changes organ; a decided one is refused, nothing written."""
+    with session.begin():
+        session.get(Case, world.case_id).status = CaseStatus.DECIDED
+    before = snapshot(session, CaseTransfer)
+    with pytest.raises(Conflict):
+        _send(session, world)
+    assert snapshot(session, CaseTransfer) == before
+
+
+def test_a_late_answer_shows_as_overdue_in_the_figures(session, world):
+    """The receiver's answer period (transfer_answer, 5 working days [D]) lapses: the figures count it."""
+    transfer = _send(session, world)
+    world.engine.clock.advance(timedelta(days=10))
+    fire_due(session, world.engine.clock)
+    session.commit()
+    now = world.engine.clock.now()
+    figures = deadline_figures(session, start=now - timedelta(days=30), end=now)
+    zk = next(f for f in figures if f["group_id"] == world.orgs["zk"].id)
+    assert zk["overdue_open"] == 1 and zk["on_time_rate"] == 0.0
+    assert session.get(CaseTransfer, transfer.id).status == "sent"

@@ -19,10 +19,10 @@ from tests.procedure_world import in_transaction
 from workflows import processes
 from workflows.deadline_figures import deadline_figures
 from workflows.duty_access import request_duty_access
-from workflows.errors import LegalRuleViolation, PermissionDenied, ValidationFailed
+from workflows.errors import LegalRuleViolation, NotFound, PermissionDenied, ValidationFailed
 from workflows.joint_enforcement import propose_joint_operation
 from workflows.mutual_notification import acknowledge_notification, send_notification
-from workflows.work_orders import receive_work_order, work_order_rates
+from workflows.work_orders import receive_work_order, suggest_dispatch, work_order_rates
 
 
 @pytest.fixture
@@ -199,3 +199,24 @@ def test_joint_plan_with_bad_input_writes_nothing(session, world):
         in_transaction(session, propose_joint_operation, session, world.engine, world.users["zk_officer"],
                        world.orgs["zk"].id, title="x", plan=" ", planned_on="2026-03-05", participant_ids=[])
     assert snapshot(session, JointOperation) == before
+
+
+def test_dispatch_catalogue_suggests_the_county_for_an_item_the_township_does_not_hold(session, world):
+    """派单目录: CGJ-01 stays with the department, so the ticket is suggested up to the county platform."""
+    order = in_transaction(session, receive_work_order, session, world.engine, world.users["zk_centre"],
+                           world.orgs["zk"].id, "hazard", "general", "违规搭建", item_code="CGJ-01")
+    assert world.open_tasks(session, order.instance_id) == ["dispatch"]
+    suggestion = suggest_dispatch(session, world.orgs["zk"], "CGJ-01", world.engine.clock.today())
+    assert suggestion["level"] == "county" and suggestion["org_ids"] == [world.orgs["county"].id]
+    assert "城市管理" in suggestion["competent_org"]
+
+
+def test_unknown_item_or_case_is_refused_and_nothing_written(session, world):
+    """A ticket on an unknown item, a notice on an unknown case: NotFound, nothing written."""
+    before = snapshot(session, WorkOrder, MutualNotification)
+    with pytest.raises(NotFound):
+        in_transaction(session, receive_work_order, session, world.engine, world.users["zk_centre"],
+                       world.orgs["zk"].id, "complaint", "general", "x", item_code="NO-SUCH")
+    with pytest.raises(NotFound):
+        _notify(session, world, case_id=99999)
+    assert snapshot(session, WorkOrder, MutualNotification) == before

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Case, CaseTransfer, Organization, OrgKind, TransferStatus, User
+from models import Case, CaseStatus, CaseTransfer, Organization, OrgKind, TransferStatus, User
 from workflows import processes
 from workflows.coordination_common import meet_period, org_or_404, require_member, start_period
 from workflows.db import unit_of_work
@@ -25,6 +25,8 @@ from workflows.services import ServiceContext, service_task
 SEND, RECEIVE = "case_transfer_send", "case_transfer_receive"
 ART_25 = "行政处罚法 第25条（管辖争议报共同上一级指定管辖）；市场监管案件管辖规定（不得再自行移送）"
 ART_JURISDICTION = "行政处罚法 第22–24条（地域、级别管辖与赋权）"
+# A case can change organ only before a decision (立案、调查、审核 stages).
+TRANSFERABLE = (CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.REVIEWING)
 
 _ANSWER = Form([
     Field("answer", "choice", required=True, choices=("accept", "object"), label_zh="接收或异议",
@@ -51,7 +53,10 @@ def _check_materials(reason: str, materials: list) -> list[dict]:
 
 
 def _check_no_ping_pong(session: Session, case: Case) -> None:
-    """No second transfer after an objection, and none while one is open."""
+    """Only an undecided case; no second transfer after an objection, and none while one is open."""
+    if case.status not in TRANSFERABLE:
+        raise Conflict(f"案件 {case.case_number} 处于「{case.status}」阶段，不能移送 / case {case.case_number} "
+                       f"is {case.status}: only an undecided case can be transferred", case_id=case.id)
     rows = session.scalars(select(CaseTransfer).where(CaseTransfer.case_id == case.id)).all()
     if any(r.objection_reason for r in rows):
         raise LegalRuleViolation(

@@ -18,8 +18,11 @@ from workflows import processes
 from workflows.coordination_common import meet_period, org_or_404, require_member, start_period
 from workflows.db import unit_of_work
 from workflows.deadlines import cancel as cancel_deadline
+from workflows.directory import find_item
 from workflows.errors import LegalRuleViolation, ValidationFailed
 from workflows.forms import Field, Form, register_form
+from workflows.procedure_rules import single_org
+from workflows.registry import who
 from workflows.services import ServiceContext, service_task
 
 PROCESS_ID = "work_order"
@@ -66,6 +69,8 @@ def receive_work_order(session: Session, engine, actor: User, township_id: int, 
         if errors:
             raise ValidationFailed(errors, "工单受理信息不完整 / the ticket is incomplete")
         require_member(session, actor, township, "受理工单 / take in a ticket")
+        if item_code is not None:
+            find_item(session, item_code)
         seq = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.township_id == township.id)) + 1
         now = engine.clock.now()
         order = WorkOrder(number=f"GD-{township.id}-{now:%Y%m%d}-{seq:05d}", township_id=township.id,
@@ -80,6 +85,22 @@ def receive_work_order(session: Session, engine, actor: User, township_id: int, 
         order.instance_id = processes.start(session, engine, PROCESS_ID, data=data, actor=actor,
                                             business_key=order.number).id
         return order
+
+
+def suggest_dispatch(session: Session, township: Organization, item_code: str | None, on) -> dict:
+    """Dispatch catalogue (派单目录): the township's own organs when it holds the item, else the county."""
+    organs = list(session.scalars(select(Organization.id).where(
+        Organization.kind == OrgKind.TOWNSHIP_ORGAN, Organization.township_id == township.id,
+        Organization.is_active.is_(True)).order_by(Organization.id)))
+    if item_code is None:
+        return {"level": "township", "org_ids": organs, "basis": "未指明事项，由指挥中心研判 / no item: the centre decides"}
+    answer = who(session, item_code, township.id, on)
+    if answer.acting_org.id == township.id:
+        return {"level": "township", "org_ids": organs, "basis": answer.basis}
+    # 北京接诉即办条例 第12条 as practice: what the township cannot handle goes up a level.
+    county = single_org(session, OrgKind.COUNTY_GOVERNMENT)
+    return {"level": "county", "org_ids": [county.id], "competent_org": answer.acting_org.name,
+            "basis": answer.basis}
 
 
 def _dispatch_target(session: Session, order: WorkOrder, target_org_id: int) -> tuple[Organization, str]:
@@ -102,7 +123,9 @@ def open_order(ctx: ServiceContext, work_order_id: int) -> dict:
     order.dispatch_deadline_id = start_period(ctx.session, ctx.clock, DISPATCH_RULE[order.urgency],
                                               instance_id=ctx.instance_id, org_id=order.township_id,
                                               case_ref=order.number)
-    return {"number": order.number}
+    township = ctx.session.get(Organization, order.township_id)
+    return {"number": order.number,
+            "suggestion": suggest_dispatch(ctx.session, township, order.item_code, ctx.clock.today())}
 
 
 @service_task("work_order.dispatch")
