@@ -73,22 +73,25 @@ def _local(instant) -> str:
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+_TEXTS = {
+    "deadline_warning": ("期限预警：{zh}（{subject}）将于 {due} 届满。依据：{basis}",
+                         "Deadline warning: {en} ({subject}) is due {due} (Asia/Shanghai)."),
+    "deadline_overdue": ("期限已届满：{zh}（{subject}）已于 {due} 逾期。依据：{basis}",
+                         "Deadline passed: {en} ({subject}) was due {due} (Asia/Shanghai)."),
+    "deadline_escalated": ("逾期升级：{zh}（{subject}）已于 {due} 逾期，请督办。",
+                           "Escalation: {en} ({subject}) passed its due time {due}."),
+    "deadline_interrupted": ("期限届满，任务中止：{zh}（{subject}）于 {due} 届满，等待中的办理环节结束。",
+                             "Period lapsed: {en} ({subject}) ended {due}; the waiting step ends."),
+}
+
+
 def message(kind: str, deadline, rule: DeadlineRule) -> str:
     """Chinese-first bilingual text of a deadline notification (`deadline`: row or model)."""
     subject = deadline.case_ref or (f"实例{deadline.instance_id}" if deadline.instance_id else f"任务{deadline.task_id}")
-    due = _local(deadline.due_at)
-    texts = {
-        "deadline_warning": (f"期限预警：{rule.name_zh}（{subject}）将于 {due} 届满。依据：{rule.legal_basis}",
-                             f"Deadline warning: {rule.name_en} ({subject}) is due {due} (Asia/Shanghai)."),
-        "deadline_overdue": (f"期限已届满：{rule.name_zh}（{subject}）已于 {due} 逾期。依据：{rule.legal_basis}",
-                             f"Deadline passed: {rule.name_en} ({subject}) was due {due} (Asia/Shanghai)."),
-        "deadline_escalated": (f"逾期升级：{rule.name_zh}（{subject}）已于 {due} 逾期，请督办。",
-                               f"Escalation: {rule.name_en} ({subject}) passed its due time {due}."),
-        "deadline_interrupted": (f"期限届满，任务中止：{rule.name_zh}（{subject}）于 {due} 届满，等待中的办理环节结束。",
-                                 f"Period lapsed: {rule.name_en} ({subject}) ended {due}; the waiting step ends."),
-    }
-    zh, en = texts[kind]
-    return f"{zh} / {en}"
+    zh, en = _TEXTS[kind]
+    fields = {"zh": rule.name_zh, "en": rule.name_en, "basis": rule.legal_basis, "subject": subject,
+              "due": _local(deadline.due_at)}
+    return f"{zh.format(**fields)} / {en.format(**fields)}"
 
 
 def notification_rows(kind: str, deadline, rule: DeadlineRule, audience: Audience, now) -> list[dict]:
@@ -101,10 +104,22 @@ def notification_rows(kind: str, deadline, rule: DeadlineRule, audience: Audienc
     return rows
 
 
+_COLUMNS = ("user_id", "org_id", "kind", "text", "deadline_id", "created_at")
+
+
 def insert_notifications(session: Session, rows: list[dict]) -> None:
-    """Bulk insert (one executemany) in the caller's transaction."""
-    if rows:
+    """Bulk insert in the caller's transaction; COPY on PostgreSQL (a catch-up writes thousands)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
         session.execute(Notification.__table__.insert(), rows)
+        return
+    # psycopg's COPY through the session's own connection: same transaction, ~5× an executemany.
+    driver = session.connection().connection.driver_connection
+    statement = f"COPY {Notification.__tablename__} ({', '.join(_COLUMNS)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in _COLUMNS])
 
 
 def list_notifications(session: Session, user: User, *, unread_only: bool = False,
