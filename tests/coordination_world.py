@@ -13,7 +13,7 @@ import workflows.duty_access  # noqa: F401
 import workflows.joint_enforcement  # noqa: F401
 import workflows.mutual_notification  # noqa: F401
 import workflows.work_orders  # noqa: F401
-from models import Deadline, Organization, OrgKind, Role
+from models import Deadline, Organization, OrgKind, Role, User
 from tests.procedure_world import BPMN_DIR, County, _org, _user, build_county, fingerprint
 from workflows.deadline_rules import seed_deadline_rules
 
@@ -49,8 +49,7 @@ def build_coordination_county(session, clock, tmp_path: Path) -> County:
         u["county_platform"] = _user(session, clock, "county_platform", o["county"], Role.COUNTY_OFFICER)
         u["sjj_officer"] = _user(session, clock, "sjj_officer", o["sjj"], Role.COUNTY_OFFICER)
         for town in ("zk", "qh"):
-            u[f"{town}_officer"] = session.scalars(select(type(u["zk_leader"])).where(
-                type(u["zk_leader"]).username == f"{town}_officer1")).one()
+            u[f"{town}_officer"] = session.scalars(select(User).where(User.username == f"{town}_officer1")).one()
     county.engine.sync_definitions(session)
     session.commit()
     return county

@@ -86,6 +86,11 @@ def _check_receiver(case: Case, competent: Organization, basis: str, receiver_or
             competent_org_id=competent.id, competent_org=competent.name)
 
 
+def _owner(org: Organization) -> dict:
+    """The instance's own organization key, so inboxes and listings file it under that organ."""
+    return {"township_id": org.id} if org.kind == OrgKind.TOWNSHIP else {"department_id": org.id}
+
+
 def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason: str, materials: list,
                   receiver_org_id: int | None = None) -> CaseTransfer:
     """Send a case to the competent organ: a receiver instance waits, the sender's message reaches it."""
@@ -107,11 +112,12 @@ def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason
         session.add(transfer)
         session.flush()
         processes.start(session, engine, RECEIVE, actor=actor, business_key=transfer.receiver_key, data={
-            "receiver_org_id": receiver.id, "receiver_is_township": receiver.kind == OrgKind.TOWNSHIP,
+            **_owner(receiver), "receiver_org_id": receiver.id,
+            "receiver_is_township": receiver.kind == OrgKind.TOWNSHIP,
             "county_government_id": single_org(session, OrgKind.COUNTY_GOVERNMENT).id,
             "reply_key": transfer.sender_key, "objection_reason": ""})
         processes.start(session, engine, SEND, actor=actor, business_key=transfer.sender_key, data={
-            "transfer_id": transfer.id, "target_key": transfer.receiver_key})
+            **_owner(sender), "transfer_id": transfer.id, "target_key": transfer.receiver_key})
         return transfer
 
 

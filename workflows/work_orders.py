@@ -79,8 +79,7 @@ def receive_work_order(session: Session, engine, actor: User, township_id: int, 
         session.add(order)
         session.flush()
         data = {"work_order_id": order.id, "township_id": township.id, "urgency": urgency,
-                "dispatch_hours": 1 if urgency == "emergency" else 24,
-                "feedback_hours": 2 if urgency == "emergency" else 168, "objection_reason": "",
+                "dispatch_hours": 1 if urgency == "emergency" else 24, "objection_reason": "",
                 "feedback": "", "resolved": False}
         order.instance_id = processes.start(session, engine, PROCESS_ID, data=data, actor=actor,
                                             business_key=order.number).id
