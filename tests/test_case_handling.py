@@ -214,7 +214,7 @@ def test_no_penalty_closes_the_case(session, c):
     case = file(session, c)
     c.act(session, case.instance_id, "investigate", "zk_officer1",
           {"investigation_report": "情节轻微并及时改正", "proposed_decision": "no_penalty"})
-    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "no_penalty", "within_benchmark": True})
+    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "no_penalty"})
     assert c.instance(session, case.instance_id).status == "completed"
     assert session.get(Case, case.id).status == "closed"
 
@@ -351,3 +351,13 @@ def test_case_procedures_are_fully_drawn(name):
                                            "callActivity", "subProcess", "boundaryEvent", "intermediateCatchEvent",
                                            "sequenceFlow", "lane"}]
     assert elements and [e for e in elements if e not in drawn] == []
+
+
+def test_a_penalty_must_say_whether_it_is_within_the_benchmark(session, c):
+    """自由裁量权基准: the decide form asks it for a penalty; missing → form error, nothing written."""
+    case = file(session, c)
+    _investigate(session, c, case.instance_id, fine="3000")
+    before = fingerprint(session)
+    with pytest.raises(ValidationFailed) as err:
+        c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000"})
+    assert set(err.value.errors) == {"within_benchmark"} and fingerprint(session) == before

@@ -109,3 +109,22 @@ def test_a_report_by_one_officer_is_refused_o310_article_5(session, c):
         _start(session, c, case, team=lone)
     assert err.value.article == "国务院令第310号 第5条"
     assert fingerprint(session) == before
+
+
+def test_no_penalty_in_place_of_a_transfer_then_the_case_closes_as_transferred_article_27(session, c):
+    """行政处罚法 第27条, 310号令 第11条: once transferred, the organ may not decide a penalty instead."""
+    case = file(session, c)
+    c.act(session, case.instance_id, "investigate", "zk_officer1",
+          {"investigation_report": "涉嫌犯罪", "proposed_decision": "transfer"})
+    iid = _start(session, c, case)
+    c.act(session, iid, "head_decision", "zk_leader", {"approve": True})
+    before = fingerprint(session)
+    with pytest.raises(LegalRuleViolation) as err:
+        c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
+                                                                  "within_benchmark": True})
+    assert err.value.article == "行政处罚法 第27条；国务院令第310号 第11条" and fingerprint(session) == before
+    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "transfer"})
+    assert c.instance(session, case.instance_id).status == "completed"
+    session.expire_all()
+    row = session.get(Case, case.id)
+    assert (row.status, row.decision_kind) == ("transferred", "transfer")

@@ -20,6 +20,7 @@ DECIDE_RULE = "apl60_decide"  # 第60条: 90 days from filing
 PUBLISH_RULE = "gb118_publish_penalty"  # 国办发〔2018〕118号: 7 working days
 WITHDRAW_RULE = "apl48_withdraw_publication"  # 第48条: 3 working days
 # Hebei practice (裕华区): results stay online 5 years, 2 years when the party is a citizen.
+ART_27_O310 = "行政处罚法 第27条；国务院令第310号 第11条"
 RETENTION_YEARS = {PartyKind.CITIZEN: 2, PartyKind.ORGANIZATION: 5}
 
 
@@ -41,7 +42,7 @@ FORMS = {
         Field("decision_kind", "choice", required=True, choices=tuple(k.value for k in DecisionKind),
               label_zh="决定种类", label_en="Decision"),
         Field("fine_amount", "decimal", min=0, label_zh="罚款金额（元）", label_en="Fine (yuan)"),
-        Field("within_benchmark", "bool", required=True,
+        Field("within_benchmark", "bool",
               label_zh="是否在自由裁量权基准范围内（见 benchmark）", label_en="Within the discretion benchmark"),
         _text("outside_benchmark_reason", "超出基准的书面理由", "Written reason for leaving the benchmark"),
     ]),
@@ -101,7 +102,15 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
     if kind != DecisionKind.PENALTY and fine_amount not in (None, ""):
         raise ValidationFailed({"fine_amount": ["仅处罚决定可有罚款 / only a penalty carries a fine"]})
     fine = _decimal(fine_amount)
+    if case.status == CaseStatus.TRANSFERRED and kind != DecisionKind.TRANSFER:
+        raise LegalRuleViolation(
+            f"案件 {case.case_number} 已移送公安机关，不得以行政处罚代替刑事处罚 / case {case.case_number} was "
+            f"transferred to public security: no administrative penalty in its place",
+            article=ART_27_O310, case_number=case.case_number)
     _check_reviewed(ctx, case, fine, facts)
+    if kind == DecisionKind.PENALTY and within_benchmark is None:
+        raise ValidationFailed({"within_benchmark": [
+            "处罚决定须说明是否在自由裁量权基准范围内 / state whether the penalty is within the benchmark"]})
     outside = kind == DecisionKind.PENALTY and check_benchmark(case.item, fine, within_benchmark,
                                                                outside_benchmark_reason)
     case.decision_kind, case.fine_amount, case.decided_on = kind, fine, ctx.clock.today()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import CaseStatus, DecisionKind, Organization, OrgKind, Role, User
+from models import CaseStatus, Organization, OrgKind, Role, User
 from workflows import case_clock, processes
 from workflows.case_rules import Officer, check_officers
 from workflows.db import unit_of_work
@@ -83,8 +83,8 @@ def record_head(ctx: ServiceContext, transfer: dict, approve: bool, refusal_reas
     if not approve:
         return _next(ctx, transfer, None, "organ_id", "", refusal_reason=_reason(refusal_reason, "refusal_reason",
                                                                                 "不批准移送"))
-    case = get_case(ctx.session, transfer["case_id"])
-    case.status, case.decision_kind = CaseStatus.TRANSFERRED, DecisionKind.TRANSFER
+    # The administrative case waits meanwhile (不得以行政处罚代替移送, 第11条; 行政处罚法 第27条).
+    get_case(ctx.session, transfer["case_id"]).status = CaseStatus.TRANSFERRED
     return _next(ctx, transfer, "o310_handover", "organ_id", "hand_over", approved_on=ctx.clock.today().isoformat())
 
 
@@ -156,13 +156,17 @@ def record_supervision(ctx: ServiceContext, transfer: dict, ask: bool, reason) -
 def back_to_administrative(ctx: ServiceContext, transfer: dict, case_id: int) -> dict:
     """第10条: not transferred or not filed — the organ decides the administrative penalty itself."""
     case = get_case(ctx.session, case_id)
-    case.status, case.decision_kind = CaseStatus.INVESTIGATING, None
+    case.status = CaseStatus.INVESTIGATING
     return {**transfer, "back_to_administrative": True}
 
 
 def start_crime_transfer(session: Session, engine, actor: User, case_id: int, *, report: str,
                          officers: list[Officer], police_org: Organization):
-    """第5条: two or more officers report a suspected crime to the head; nothing written on refusal."""
+    """第5条: two or more officers report a suspected crime to the head; nothing written on refusal.
+
+    The case's own instance keeps waiting at its investigation: not filed → the organ goes on to
+    decide the penalty itself (第10条); filed → it closes the case with the decision `transfer`.
+    """
     _reason(report, "report", "移送报告")
     with unit_of_work(session):
         case = get_case(session, case_id)
