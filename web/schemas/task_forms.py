@@ -14,7 +14,7 @@ def html_to_task_data(form_decl: dict, posted) -> dict:
         name, kind = field["name"], field["type"]
         if kind == "item_codes":
             values = [v for raw in posted.getlist(name) for v in re.split(r"[\s,，、;；]+", raw) if v]
-            if values or name in posted:
+            if values:  # a blank list input means "not given", like any blank field
                 data[name] = values
             continue
         raw = posted.get(name)
