@@ -22,6 +22,7 @@ log = logging.getLogger("quanze.scheduler")
 SWEEP_SECONDS = 30
 WEBHOOK_SECONDS = 15
 WAKE_JOB = "wake-at-next-due"
+RETRY_DELAY = timedelta(seconds=1)
 
 
 class DeadlineScheduler:
@@ -71,11 +72,24 @@ class DeadlineScheduler:
             report = self._pass()
             if report is None:
                 return None
-            # What fell due during this pass is handled now, not through another job run.
-            if report.next_wake_at is None or report.next_wake_at > self.clock.now():
+            if report.expired or report.warned:
+                self._deliver_soon()
+            next_at = report.next_wake_at
+            if next_at is None or next_at > self.clock.now():
                 break
-        self.arm(report.next_wake_at)
+            if not (report.expired or report.warned or report.instances_woken):
+                # Due but not taken (rows locked by another scheduler, an instance that failed
+                # to advance): retry shortly instead of spinning.
+                next_at = self.clock.now() + RETRY_DELAY
+                break
+            # What fell due during this pass is handled now, not through another job run.
+        self.arm(next_at)
         return report
+
+    def _deliver_soon(self) -> None:
+        """Run the webhook job now when this pass queued deliveries."""
+        if self.webhook_url and self._scheduler.running and self._scheduler.get_job("webhooks"):
+            self._scheduler.modify_job("webhooks", next_run_time=datetime.now(UTC))
 
     def _pass(self) -> DueWorkReport | None:
         """One session, one call of the workflows function; errors are logged, never raised."""

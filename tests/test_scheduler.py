@@ -132,3 +132,19 @@ def test_sweep_steps_aside_while_a_pass_runs(session_factory, clock, calendar):
         assert runner.sweep() is None
     assert _statuses(session_factory) == {DeadlineStatus.PENDING: 2}
     assert runner.sweep().expired == 2
+
+
+def test_due_work_nobody_can_take_is_retried_later_not_spun_on(session_factory, clock):
+    """An instance timer this process cannot advance (no engine here) must not busy-loop the tick."""
+    from models import ProcessDefinition
+
+    with session_factory() as s, s.begin():
+        definition = ProcessDefinition(process_id="p", file_name="p.bpmn", content_sha256="0" * 64,
+                                       bpmn_xml="<x/>", created_at=clock.now())
+        s.add(definition)
+        s.flush()
+        s.add(ProcessInstance(definition_id=definition.id, process_id="p", status="waiting", state="{}",
+                              next_wake_at=clock.now() - timedelta(minutes=5), started_at=clock.now(),
+                              updated_at=clock.now()))
+    report = DeadlineScheduler(session_factory, clock).tick()
+    assert report.instances_woken == 0 and report.next_wake_at < clock.now()

@@ -1,4 +1,4 @@
-"""Everything that falls due with time: deadlines, BPMN timers, webhook retries — and when next."""
+"""Everything that falls due with time: deadlines and BPMN timers — and when next."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import ProcessInstance
-from workflows import webhooks
 from workflows.deadline_firing import fire_all_due, next_deadline_event
 
 OPEN_INSTANCE_STATUSES = ("running", "waiting")
@@ -32,9 +31,8 @@ def next_instance_wake(session: Session) -> datetime | None:
 
 
 def next_wake_at(session: Session) -> datetime | None:
-    """The earliest instant anything falls due: a deadline, an instance timer, a webhook retry."""
-    candidates = [next_deadline_event(session), next_instance_wake(session),
-                  webhooks.next_delivery_at(session)]
+    """The earliest instant a deadline or an instance timer falls due (webhooks have their own job)."""
+    candidates = [next_deadline_event(session), next_instance_wake(session)]
     found = [c for c in candidates if c is not None]
     return min(found) if found else None
 
