@@ -181,15 +181,45 @@ def test_joint_operation_confirm_findings_route_publish(session, world):
         user = "cgj_officer" if task.organization_id == world.orgs["cgj"].id else "nyj_officer"
         in_transaction(session, processes.complete, session, world.engine, task.id, world.users[user],
                        {"joins": user == "cgj_officer"})
-    world.act(session, op.instance_id, "hold_operation", "zk_officer", {"held_on": "2026-03-05"})
-    world.act(session, op.instance_id, "record_findings", "cgj_officer",
+    world.act(session, op.instance_id, "hold_township", "zk_officer", {"held_on": "2026-03-05"})
+    world.act(session, op.instance_id, "findings_department", "cgj_officer",
               {"finding": "占道经营两处", "item_codes": ["CGJ-01"]})
-    world.act(session, op.instance_id, "publish_result", "zk_officer",
+    world.act(session, op.instance_id, "publish_township", "zk_officer",
               {"result_summary": "发现问题两处", "published_on": "2026-03-06", "publication_channel": "县政府网站"})
     session.expire_all()
     row = session.get(JointOperation, op.id)
     assert row.status == "published" and [p.confirmed for p in row.participants] == [True, False]
     assert row.findings[0].routed_org_id == world.orgs["cgj"].id and row.findings[0].routed_mode == "assist"
+
+
+def test_department_initiated_operation_with_a_township_taking_part(session, world):
+    """Any organ may initiate (浙江条例 第14条): a department invites a township and another department."""
+    op = in_transaction(session, propose_joint_operation, session, world.engine, world.users["cgj_officer"],
+                        world.orgs["cgj"].id, township_id=world.orgs["qh"].id, title="夜市整治", plan="联合巡查",
+                        planned_on="2026-03-04", participant_ids=[world.orgs["qh"].id, world.orgs["sjj"].id])
+    assert sorted(world.open_tasks(session, op.instance_id)) == ["confirm_department", "confirm_township"]
+    world.act(session, op.instance_id, "confirm_township", "qh_officer", {"joins": True})
+    world.act(session, op.instance_id, "confirm_department", "sjj_officer", {"joins": True})
+    world.act(session, op.instance_id, "hold_department", "cgj_officer", {"held_on": "2026-03-04"})
+    world.act(session, op.instance_id, "findings_township", "qh_officer", {"finding": "无证摊点", "item_codes": ["CGJ-02"]})
+    world.act(session, op.instance_id, "findings_department", "sjj_officer", {"finding": "未发现问题"})
+    world.act(session, op.instance_id, "publish_department", "cgj_officer",
+              {"result_summary": "整治完成", "published_on": "2026-03-05", "publication_channel": "政务公开栏"})
+    session.expire_all()
+    row = session.get(JointOperation, op.id)
+    assert row.status == "published" and row.township_id == world.orgs["qh"].id
+    assert {f.item_code for f in row.findings} == {"CGJ-02", None}
+    assert set(deadlines_of(session, op.instance_id).values()) == {"met"}
+
+
+def test_joint_operation_with_nobody_joining_is_called_off(session, world):
+    """Every invited organ declines: the operation ends, recorded as cancelled."""
+    op = in_transaction(session, propose_joint_operation, session, world.engine, world.users["zk_officer"],
+                        world.orgs["zk"].id, title="检查", plan="方案", planned_on="2026-03-05",
+                        participant_ids=[world.orgs["cgj"].id])
+    world.act(session, op.instance_id, "confirm_department", "cgj_officer", {"joins": False, "response_note": "人手不足"})
+    assert world.instance(session, op.instance_id).status == "completed"
+    assert session.get(JointOperation, op.id).status == "cancelled"
 
 
 def test_joint_plan_with_bad_input_writes_nothing(session, world):

@@ -1,7 +1,7 @@
 """Joint enforcement (联合执法, 浙江省综合行政执法条例 第13–14条 as practice).
 
-The initiating township proposes a plan with the departments it invites; each confirms within its
-period in parallel; the operation is held; each participant records its findings; the initiator
+The initiating organ (a township or a county department) proposes a plan with the organs it
+invites; each confirms within its period in parallel; the operation is held; each participant records its findings; the initiator
 consolidates them, every follow-up case routed through the power registry (who()); the result is
 published (国办发〔2018〕118号: 20 working days for other enforcement information).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import JointFinding, JointOperation, JointParticipant, OrgKind, Role, User
+from models import JointFinding, JointOperation, JointParticipant, Organization, OrgKind, User
 from workflows import processes
-from workflows.coordination_common import meet_period, start_period
+from workflows.coordination_common import meet_period, org_or_404, role_for, start_period
 from workflows.db import unit_of_work
 from workflows.errors import ValidationFailed
 from workflows.forms import Field, Form, register_form
@@ -23,60 +23,78 @@ from workflows.services import ServiceContext, service_task
 
 PROCESS_ID = "joint_enforcement"
 
-register_form(PROCESS_ID, "confirm", Form([
-    Field("joins", "bool", required=True, label_zh="是否参加", label_en="Joins"),
-    Field("response_note", "text", max_length=2000, label_zh="答复意见", label_en="Note"),
-]))
-register_form(PROCESS_ID, "hold_operation", Form([
-    Field("held_on", "date", required=True, label_zh="实施日期", label_en="Held on"),
-    Field("operation_note", "text", max_length=4000, label_zh="实施情况", label_en="What was done"),
-]))
-register_form(PROCESS_ID, "record_findings", Form([
-    Field("finding", "text", required=True, max_length=4000, label_zh="检查发现", label_en="Findings"),
-    Field("item_codes", "item_codes", label_zh="涉嫌违法事项", label_en="Items of suspected violations"),
-]))
-register_form(PROCESS_ID, "publish_result", Form([
-    Field("result_summary", "text", required=True, max_length=4000, label_zh="综合结果", label_en="Result"),
-    Field("published_on", "date", required=True, label_zh="公布日期", label_en="Published on"),
-    Field("publication_channel", "str", required=True, max_length=200, label_zh="公布渠道",
-          label_en="Where published"),
-]))
+FORMS = {
+    "confirm": Form([
+        Field("joins", "bool", required=True, label_zh="是否参加", label_en="Joins"),
+        Field("response_note", "text", max_length=2000, label_zh="答复意见", label_en="Note"),
+    ]),
+    "hold": Form([
+        Field("held_on", "date", required=True, label_zh="实施日期", label_en="Held on"),
+        Field("operation_note", "text", max_length=4000, label_zh="实施情况", label_en="What was done"),
+    ]),
+    "findings": Form([
+        Field("finding", "text", required=True, max_length=4000, label_zh="检查发现", label_en="Findings"),
+        Field("item_codes", "item_codes", label_zh="涉嫌违法事项", label_en="Items of suspected violations"),
+    ]),
+    "publish": Form([
+        Field("result_summary", "text", required=True, max_length=4000, label_zh="综合结果", label_en="Result"),
+        Field("published_on", "date", required=True, label_zh="公布日期", label_en="Published on"),
+        Field("publication_channel", "str", required=True, max_length=200, label_zh="公布渠道",
+              label_en="Where published"),
+    ]),
+}
+# One task per kind of organ (the lane's role differs), the same form for both.
+for _base, _form in FORMS.items():
+    register_form(PROCESS_ID, f"{_base}_township", _form)
+    register_form(PROCESS_ID, f"{_base}_department", _form)
+PARTIES = (OrgKind.TOWNSHIP, OrgKind.COUNTY_DEPARTMENT)
 
 
-def _check_plan(session: Session, township, title: str, plan: str, planned_on: str, participant_ids: list,
-                today) -> list:
+def _check_plan(title: str, plan: str, planned_on: str, participant_ids: list, initiator_id: int, today) -> None:
     errors: dict[str, list[str]] = {}
     if not title.strip():
         errors["title"] = ["必填 / required"]
     if not plan.strip():
         errors["plan"] = ["须有执法方案 / a plan is required (浙江条例 第14条)"]
     if not participant_ids:
-        errors["participant_ids"] = ["至少邀请一个部门 / invite at least one department"]
-    elif len(set(participant_ids)) != len(participant_ids):
-        errors["participant_ids"] = ["部门重复 / a department is listed twice"]
+        errors["participant_ids"] = ["至少邀请一个机关 / invite at least one organ"]
+    elif len(set(participant_ids)) != len(participant_ids) or initiator_id in participant_ids:
+        errors["participant_ids"] = ["机关重复或邀请了发起机关本身 / an organ is listed twice or is the initiator"]
     if errors:
         raise ValidationFailed(errors, "联合执法方案不完整 / the plan is incomplete")
     if as_iso_date(planned_on, "planned_on") < today:
         raise ValidationFailed({"planned_on": [f"实施日期 {planned_on} 早于今天 / the date is in the past"]})
-    return [org_of_kind(session, p, OrgKind.COUNTY_DEPARTMENT, "县直部门 / department") for p in participant_ids]
 
 
-def propose_joint_operation(session: Session, engine, actor: User, township_id: int, *, title: str, plan: str,
-                            planned_on: str, participant_ids: list[int]) -> JointOperation:
-    """The initiating township writes the plan and invites the departments."""
+def _party(session: Session, org_id, label: str) -> Organization:
+    """A township or a county department (the organs that take part in joint enforcement)."""
+    org = org_or_404(session, org_id, label)
+    if org.kind not in PARTIES:
+        raise ValidationFailed({"participant_ids": [f"{org.name} 不是乡镇或县直部门 / not a township or department"]})
+    return org
+
+
+def propose_joint_operation(session: Session, engine, actor: User, initiator_org_id: int, *, title: str, plan: str,
+                            planned_on: str, participant_ids: list[int],
+                            township_id: int | None = None) -> JointOperation:
+    """The initiating organ writes the plan (浙江条例 第14条) and invites the organs that take part."""
     with unit_of_work(session):
-        township = org_of_kind(session, township_id, OrgKind.TOWNSHIP, "乡镇 / township")
-        require_role(session, actor, Role.TOWNSHIP_OFFICER, township)
-        departments = _check_plan(session, township, title, plan, planned_on, participant_ids,
-                                  engine.clock.today())
-        operation = JointOperation(initiator_org_id=township.id, township_id=township.id, title=title.strip(),
+        initiator = _party(session, initiator_org_id, "发起机关 / initiator")
+        require_role(session, actor, role_for(initiator), initiator)
+        place = initiator if initiator.kind == OrgKind.TOWNSHIP else org_of_kind(
+            session, township_id, OrgKind.TOWNSHIP, "实施地乡镇 / township of the operation")
+        _check_plan(title, plan, planned_on, participant_ids, initiator.id, engine.clock.today())
+        organs = [_party(session, p, "参与机关 / participant") for p in participant_ids]
+        operation = JointOperation(initiator_org_id=initiator.id, township_id=place.id, title=title.strip(),
                                    plan=plan.strip(), planned_on=planned_on, created_at=engine.clock.now(),
-                                   participants=[JointParticipant(org_id=d.id) for d in departments])
+                                   participants=[JointParticipant(org_id=o.id) for o in organs])
         session.add(operation)
         session.flush()
-        data = {"operation_id": operation.id, "township_id": township.id,
-                "participant_ids": [d.id for d in departments], "response_note": "", "operation_note": "",
-                "item_codes": []}
+        owner = "township_id" if initiator.kind == OrgKind.TOWNSHIP else "department_id"
+        data = {owner: initiator.id, "operation_id": operation.id, "initiator_org_id": initiator.id,
+                "initiator_is_township": initiator.kind == OrgKind.TOWNSHIP,
+                "participants": [{"org_id": o.id, "township": o.kind == OrgKind.TOWNSHIP} for o in organs],
+                "response_note": "", "operation_note": "", "item_codes": []}
         operation.instance_id = processes.start(session, engine, PROCESS_ID, data=data, actor=actor,
                                                 business_key=f"LH-{operation.id}").id
         return operation
@@ -109,20 +127,24 @@ def record_confirmation(ctx: ServiceContext, operation_id: int, participant_org_
 
 @service_task("joint.roster")
 def roster(ctx: ServiceContext, operation_id: int) -> list:
-    """Service task: the departments that confirmed; none means the operation is called off."""
+    """Service task: the organs that confirmed; none means the operation is called off."""
     operation = ctx.session.get(JointOperation, operation_id)
-    confirmed = [p.org_id for p in operation.participants if p.confirmed]
+    kinds = {o.id: o.kind for o in ctx.session.scalars(select(Organization).where(
+        Organization.id.in_([p.org_id for p in operation.participants])))}
+    confirmed = [{"org_id": p.org_id, "township": kinds[p.org_id] == OrgKind.TOWNSHIP}
+                 for p in operation.participants if p.confirmed]
     operation.status = "confirmed" if confirmed else "cancelled"
     return confirmed
 
 
 @service_task("joint.held")
-def held(ctx: ServiceContext, operation_id: int, confirmed_ids: list, held_on: str) -> dict:
+def held(ctx: ServiceContext, operation_id: int, confirmed: list, held_on: str) -> dict:
     """Service task: the operation took place; each participant's findings period starts."""
     operation = ctx.session.get(JointOperation, operation_id)
     operation.status = "held"
     ids = {str(org): start_period(ctx.session, ctx.clock, "joint_findings", instance_id=ctx.instance_id,
-                                  org_id=org, case_ref=f"LH-{operation_id}") for org in confirmed_ids}
+                                  org_id=org, case_ref=f"LH-{operation_id}")
+           for org in (c["org_id"] for c in confirmed)}
     return {"held_on": held_on, "deadline_ids": ids}
 
 
