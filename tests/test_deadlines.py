@@ -269,3 +269,27 @@ def test_cancel_needs_a_reason(session, clock, calendar, world):
         cancel(session, clock, d.id, "")
     cancel(session, clock, d.id, "案件移送公安 / case sent to the police")
     assert d.status == DeadlineStatus.CANCELLED
+
+
+def test_extension_with_bad_amount_or_date_is_refused(session, clock, calendar, world):
+    d = _start(session, clock, calendar, world, "apl60_decide")
+    for bad in ({"amount": 0}, {"amount": -3}, {"new_due": _day_end(2026, 5, 1)},
+                {"new_due": datetime(2026, 7, 1, 9)}, {"amount": 5, "new_due": _day_end(2026, 7, 1)}):
+        with pytest.raises(ValidationFailed):
+            extend(session, clock, calendar, d.id, reason="复杂", approver=world.leader, **bad)
+    session.refresh(d)
+    assert d.due_at == _day_end(2026, 6, 1) and _count(session, DeadlineExtension) == 0
+
+
+def test_list_deadlines_shows_own_organization_overdue_first(session, clock, calendar, world):
+    from workflows.deadline_firing import fire_due
+    from workflows.deadlines import list_deadlines
+
+    later = _start(session, clock, calendar, world, "apl60_decide")
+    soon = _start(session, clock, calendar, world, "o310_handover")
+    elsewhere = start_deadline(session, clock, calendar, "apl61_service", case_ref="D1", org=world.department)
+    clock.advance(timedelta(hours=25))
+    fire_due(session, clock)
+    assert [d.id for d in list_deadlines(session, world.leader)] == [soon.id, later.id]
+    assert elsewhere.id not in [d.id for d in list_deadlines(session, world.other_leader)]
+    assert [d.id for d in list_deadlines(session, world.leader, statuses=["pending"])] == [later.id]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import Deadline, DeadlineStatus, Organization, User
+from models import Deadline, DeadlineStatus, Membership, Organization, User
 from models.deadlines import RUNNING_STATUSES
 from workflows.audit import record
 from workflows.db import unit_of_work
@@ -187,3 +187,13 @@ def resume(session: Session, clock, calendar: LegalCalendar, deadline_id: int, *
         audit_change(session, clock, deadline, "resumed", actor, excluded=excluded, unit=deadline.unit,
                old_due_at=old_due.isoformat())
     return deadline
+
+
+def list_deadlines(session: Session, user: User, *, statuses=None, limit: int = 100) -> list[Deadline]:
+    """Deadlines of the user's organizations or assigned to the user: overdue first, then by due."""
+    org_ids = select(Membership.organization_id).where(Membership.user_id == user.id)
+    query = select(Deadline).where(or_(Deadline.org_id.in_(org_ids), Deadline.assignee_user_id == user.id))
+    if statuses:
+        query = query.where(Deadline.status.in_(list(statuses)))
+    overdue_first = case((Deadline.status == DeadlineStatus.OVERDUE, 0), else_=1)
+    return list(session.scalars(query.order_by(overdue_first, Deadline.due_at, Deadline.id).limit(limit)))
