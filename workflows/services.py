@@ -16,6 +16,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "workflows.evaluation",
     "workflows.cases",
     "workflows.legal_review",
+    "workflows.crime_transfer",
     "workflows.case_transfer",
     "workflows.joint_enforcement",
     "workflows.mutual_notification",
