@@ -94,12 +94,18 @@ STYLE = (
 
 
 def render_svg(bpmn_xml: str, states: dict[str, str]) -> Markup:
-    """SVG of the diagram; `states` maps element ids to completed / active / overdue."""
+    """One SVG per diagram plane (the main flow, then each subprocess); states colour elements."""
     if not bpmn_xml:
         return Markup("")
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     root = etree.fromstring(bpmn_xml.encode("utf-8"), parser)
     elements = _elements(root)
+    return Markup("").join(_plane_svg(plane, elements, states)
+                           for plane in root.iterfind(".//bpmndi:BPMNPlane", NS))
+
+
+def _plane_svg(root, elements: dict, states: dict[str, str]) -> Markup:
+    """The SVG of one plane's shapes and edges."""
     shapes = _shapes(root, elements)
     if not shapes:
         return Markup("")
