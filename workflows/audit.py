@@ -6,8 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, AuditHead
@@ -20,30 +21,34 @@ def digest(data) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _row_hash(event: AuditEvent) -> str:
-    return digest(
-        {
-            "seq": event.seq,
-            "at": event.at.isoformat(),
-            "actor_user_id": event.actor_user_id,
-            "actor_org_id": event.actor_org_id,
-            "action": event.action,
-            "subject_type": event.subject_type,
-            "subject_id": event.subject_id,
-            "instance_id": event.instance_id,
-            "task_name": event.task_name,
-            "data_digest": event.data_digest,
-            "details": event.details,
-            "prev_hash": event.prev_hash,
-        }
-    )
+def _row_hash(event) -> str:
+    """sha256 over a row's content and its link (an AuditEvent or a dict of its columns)."""
+    get = event.get if isinstance(event, dict) else event.__getattribute__
+    return digest({
+        "seq": get("seq"), "at": get("at").isoformat(), "actor_user_id": get("actor_user_id"),
+        "actor_org_id": get("actor_org_id"), "action": get("action"),
+        "subject_type": get("subject_type"), "subject_id": get("subject_id"),
+        "instance_id": get("instance_id"), "task_name": get("task_name"),
+        "data_digest": get("data_digest"), "details": get("details"),
+        "prev_hash": get("prev_hash"),
+    })
+
+
+@lru_cache(maxsize=1)
+def _statements():
+    """Core statements of an append, built once (compiled forms are cached by SQLAlchemy)."""
+    head, events = AuditHead.__table__, AuditEvent.__table__
+    bump = (update(head).where(head.c.id == 1).values(seq=head.c.seq + 1)
+            .returning(head.c.seq, head.c.last_hash))
+    tip = update(head).where(head.c.id == 1).values(last_hash=bindparam("tip"))
+    return bump, insert(events), tip, insert(head)
 
 
 def ensure_head(session: Session) -> None:
     """Create the chain's tip row if the database is new."""
-    if session.get(AuditHead, 1) is None:
-        session.add(AuditHead(id=1, seq=0, last_hash=GENESIS_HASH))
-        session.flush()
+    head = AuditHead.__table__
+    if session.execute(select(head.c.id).where(head.c.id == 1)).first() is None:
+        session.execute(_statements()[3], {"id": 1, "seq": 0, "last_hash": GENESIS_HASH})
 
 
 def record(
@@ -60,35 +65,29 @@ def record(
     data=None,
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; the head update serializes writers."""
-    ensure_head(session)
+    """Append one event in the caller's transaction; the head update serializes writers.
+
+    Core statements on the session's connection (no ORM unit of work on this hot path); the
+    returned AuditEvent is a transient copy of the written row.
+    """
+    bump, add_event, set_tip, _ = _statements()
+    connection = session.connection()
     # Taking the row lock first (UPDATE … RETURNING) makes concurrent appends queue up
     # instead of forking the chain.
-    seq, prev_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hash)
-    ).one()
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor_user_id=actor_user_id,
-        actor_org_id=actor_org_id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        instance_id=instance_id,
-        task_name=task_name,
-        data_digest=digest(data),
-        details=details or {},
-        prev_hash=prev_hash,
-    )
-    event.hash = _row_hash(event)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
-    session.flush()
-    return event
+    bumped = connection.execute(bump).first()
+    if bumped is None:  # a new database: create the tip, then take it
+        ensure_head(session)
+        bumped = connection.execute(bump).first()
+    row = {
+        "seq": bumped[0], "at": at, "actor_user_id": actor_user_id, "actor_org_id": actor_org_id,
+        "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
+        "instance_id": instance_id, "task_name": task_name, "data_digest": digest(data),
+        "details": details or {}, "prev_hash": bumped[1],
+    }
+    row["hash"] = _row_hash(row)
+    event_id = connection.execute(add_event, row).inserted_primary_key[0]
+    connection.execute(set_tip, {"tip": row["hash"]})
+    return AuditEvent(id=event_id, **row)
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             expected_seq += 1
             checked += 1
             last_seq = event.seq
-    head = session.get(AuditHead, 1)
+    head = session.get(AuditHead, 1, populate_existing=True)  # appends bypass the identity map
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return ChainReport(False, checked, checked + 1, "rows removed from the end of the chain")
     return ChainReport(True, checked)

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementCertificate, HumanTask, Membership, ProcessInstance, Role, User
 from workflows.errors import LegalRuleViolation, PermissionDenied
 
 
+@lru_cache(maxsize=1)
+def _role_query():
+    """One indexed Core lookup, built once (its compiled form is cached)."""
+    table = Membership.__table__
+    return select(table.c.id).where(
+        table.c.user_id == bindparam("user_id"),
+        table.c.organization_id == bindparam("organization_id"),
+        table.c.role == bindparam("role")).limit(1)
+
+
 def holds_role(session: Session, user: User, organization_id: int | None, role: str) -> bool:
     """True when the user has the role in that organization."""
-    return session.scalars(select(Membership.id).where(
-        Membership.user_id == user.id, Membership.organization_id == organization_id,
-        Membership.role == role)).first() is not None
+    found = session.connection().execute(_role_query(), {
+        "user_id": user.id, "organization_id": organization_id, "role": str(role)}).first()
+    return found is not None
 
 
 def has_valid_certificate(session: Session, user: User, day: date) -> bool:

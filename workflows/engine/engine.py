@@ -13,10 +13,11 @@ from models import ProcessDefinition, ProcessInstance
 from workflows.audit import record
 from workflows.db import unit_of_work
 from workflows.engine.definitions import bpmn_files, check_folder, parse_file
+from workflows.engine.live import LiveWorkflows
 from workflows.engine.sandbox import Sandbox, ScriptRefused
 from workflows.engine.scripting import Calendar, QuanzeScriptEngine, StepContext, build_helpers
 from workflows.engine.serializer import StateSerializer
-from workflows.engine.store import save_state, sync_human_tasks
+from workflows.engine.store import ready_tasks, save_state, sync_human_tasks
 from workflows.errors import NotFound, QuanzeError, ValidationFailed
 from workflows.services import SERVICES, ServiceRegistry
 
@@ -69,6 +70,7 @@ class Engine:
         self.services = services if services is not None else SERVICES
         self.sandbox = Sandbox(build_helpers(clock, calendar))
         self.serializer = StateSerializer()
+        self.live = LiveWorkflows()  # committed workflows, reused while their row is unchanged
         self._specs: dict[tuple[str, str], tuple] = {}  # (sha256, process id) → (spec, subs)
         self._current: dict[str, int] = {}  # process id → definition id of the current file
 
@@ -149,7 +151,15 @@ class Engine:
         return BpmnWorkflow(spec, subs, script_engine=self.script_engine(step))
 
     def load(self, session: Session, instance: ProcessInstance, step: StepContext):
-        """Restore an instance on its pinned spec; the script engine is re-attached here."""
+        """Restore an instance on its pinned spec; the script engine is re-attached here.
+
+        The live workflow the last committed step saved is reused when the row still holds
+        exactly the blob it was saved as (same definition); otherwise the blob is loaded.
+        """
+        workflow = self.live.take(instance.id, instance.definition_id, instance.state)
+        if workflow is not None:
+            workflow.script_engine = self.script_engine(step)
+            return workflow
         definition = session.get(ProcessDefinition, instance.definition_id)
         spec, subs = self.specs_of(definition)
         return self.serializer.loads(instance.state, spec, subs, self.script_engine(step))
@@ -163,12 +173,19 @@ class Engine:
                 expected_version: int, before_sync=None):
         """Save state under the version lock first, then mirror ready user tasks."""
         now = self.clock.now()
+        # Thrown messages are in the blob until routed; a reload would see them again, so a
+        # workflow holding any is not kept live (reuse must equal a reload exactly).
+        reusable = not workflow.bpmn_events
         state = self.serializer.dumps(workflow)
         # The conditional UPDATE is this step's first write, so a lost race leaves nothing.
-        save_state(session, instance, workflow, state, expected_version, now)
+        ready = ready_tasks(workflow)
+        save_state(session, instance, workflow, state, expected_version, now, ready)
         if before_sync is not None:
             before_sync()
-        return sync_human_tasks(session, instance, workflow, self, now)
+        created = sync_human_tasks(session, instance, workflow, self, now, ready)
+        if reusable:
+            self.live.offer(session, instance.id, instance.definition_id, state, workflow)
+        return created
 
     def audit(self, session: Session, instance: ProcessInstance, action: str, *,
               actor_id=None, org_id=None, task_name=None, data=None, details=None) -> None:

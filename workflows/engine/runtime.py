@@ -15,6 +15,7 @@ from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages
 from workflows.engine.scripting import StepContext
+from workflows.engine.store import mark_completed
 from workflows.errors import Conflict, NotFound, QuanzeError
 from workflows.forms import form_for, validate
 
@@ -105,33 +106,39 @@ def complete(session: Session, engine: Engine, task_id: int, user: User,
         row = _task_row(session, task_id)
         instance = session.get(ProcessInstance, row.instance_id)
         wake = instance.next_wake_at is not None and instance.next_wake_at <= engine.clock.now()
-    if wake:
-        wake_instance(session, engine, instance.id)  # records the lapse before judging the task
+        if not wake:  # the common case: one transaction for the whole step
+            return _complete_step(session, engine, row, instance, user, data)
+    wake_instance(session, engine, instance.id)  # records the lapse before judging the task
     with unit_of_work(session):
-        _require_open(row)
-        check_may_act(session, row, user, engine.clock.today())
-        cleaned = validate(form_for(instance.process_id, row.task_spec_name, row.form_key), data)
-        expected = instance.version
-        step = StepContext(session, instance.id, instance.business_key, user.id)
-        workflow = engine.load(session, instance, step)
-        engine.advance(workflow)
-        task = workflow.get_task_from_id(UUID(row.spiff_task_id))
-        if task is None or task.state != TaskState.READY:
-            raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
-                           f"the process has moved on", task_id=row.id)
-        task.data.update(cleaned)
-        guarded(task.run)
-        engine.advance(workflow)
+        return _complete_step(session, engine, row, instance, user, data)
 
-        def mark_completed():
-            row.state, row.completed_by = "completed", user.id
-            row.completed_at, row.submitted = engine.clock.now(), cleaned
 
-        engine.persist(session, instance, workflow, expected, before_sync=mark_completed)
-        engine.audit(session, instance, "task.completed", actor_id=user.id,
-                     org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
-        route_thrown_messages(session, engine, workflow, instance, user.id, 0)
-        return instance
+def _complete_step(session: Session, engine: Engine, row: HumanTask, instance: ProcessInstance,
+                   user: User, data: dict | None) -> ProcessInstance:
+    """Check, run and save one task completion inside the caller's unit of work."""
+    _require_open(row)
+    check_may_act(session, row, user, engine.clock.today())
+    cleaned = validate(form_for(instance.process_id, row.task_spec_name, row.form_key), data)
+    expected = instance.version
+    step = StepContext(session, instance.id, instance.business_key, user.id)
+    workflow = engine.load(session, instance, step)
+    engine.advance(workflow)
+    task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
+                       f"the process has moved on", task_id=row.id)
+    task.data.update(cleaned)
+    guarded(task.run)
+    engine.advance(workflow)
+
+    def record_completion():
+        mark_completed(session, row, user.id, engine.clock.now(), cleaned)
+
+    engine.persist(session, instance, workflow, expected, before_sync=record_completion)
+    engine.audit(session, instance, "task.completed", actor_id=user.id,
+                 org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
+    route_thrown_messages(session, engine, workflow, instance, user.id, 0)
+    return instance
 
 
 def wake_instance(session: Session, engine: Engine, instance_id: int) -> ProcessInstance:

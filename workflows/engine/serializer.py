@@ -10,13 +10,19 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
     TimerConditionalEventDefinitionConverter,
 )
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    TaskConverter,
+)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from workflows.engine.parser import ClockDuration, ClockTimeDate
 
@@ -25,11 +31,19 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     """Writes the workflow without `spec`/`subprocess_specs`; restores onto a given spec."""
 
     def to_dict(self, workflow):
-        """Task tree, data, subprocess states and pending events; no spec."""
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+        """WorkflowConverter's fields plus subprocesses and pending events; no spec."""
+        registry = self.registry
+        return {
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": tasks_to_dict(workflow.tasks, registry.convert),
+            "root": str(workflow.task_tree.id),
+            "subprocesses": self.mapping_to_dict(workflow.subprocesses),
+            "bpmn_events": registry.convert(workflow.bpmn_events),
+        }
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
         """Rebuild the workflow on the cached spec of its pinned definition."""
@@ -44,23 +58,89 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class RawDataTaskConverter(TaskConverter):
+    """SpiffWorkflow's task converter, leaving task data for the JSON encoder's fallback.
+
+    Walking every data value through the registry dominated the cost of a save; the encoder
+    now writes JSON-native values itself and hands anything else to the registry, which
+    gives the same output for the JSON-native data the engine admits (design.md §3).
+    """
+
+    def to_dict(self, task):
+        """The same fields as TaskConverter.to_dict (delta against the parent's data)."""
+        return task_to_dict(task, task.parent, str, self.registry.convert)
+
+
+def task_to_dict(task, parent, text, convert) -> dict:
+    """TaskConverter.to_dict of SpiffWorkflow 3.2.0, with `text` naming UUIDs and raw data."""
+    if parent is None:
+        data, delta = task.data, {}
+    else:
+        data = {}
+        delta = {"updates": DeepMerge.get_updated_keys(parent.data, task.data),
+                 "deletions": DeepMerge.get_deleted_keys(parent.data, task.data)}
+    return {
+        "id": text(task.id),
+        "parent": text(task._parent) if parent is not None else None,
+        "children": [text(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task.state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": convert(task.internal_data),
+        "data": data,
+        "delta": delta,
+    }
+
+
+def tasks_to_dict(tasks: dict, convert) -> dict:
+    """A workflow's task mapping as the registry would write it, each UUID formatted once."""
+    names = {uid: str(uid) for uid in tasks}
+
+    def text(uid) -> str:
+        name = names.get(uid)
+        return name if name is not None else str(uid)
+
+    out = {}
+    for uid, task in tasks.items():
+        parent = tasks.get(task._parent) if task._parent is not None else None
+        dct = task_to_dict(task, parent, text, convert)
+        dct["typename"] = "Task"  # what DictionaryConverter adds for the Task class
+        out[names[uid]] = dct
+    return out
+
+
+# Datetimes, dataclasses and subclasses of builtins go to the registry, as json.dumps did.
+_ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
 class StateSerializer:
     """Dump and load instance state as compact JSON against a cached spec."""
 
     def __init__(self) -> None:
-        config = {**SPIFF_CONFIG, BpmnWorkflow: StateOnlyWorkflowConverter}
+        config = {**SPIFF_CONFIG, BpmnWorkflow: StateOnlyWorkflowConverter,
+                  Task: RawDataTaskConverter}
         self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self._fallback = self._inner.registry.convert
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         """JSON of the workflow state (with the serializer version for migrations)."""
         registry = self._inner.registry
         dct = registry.convert(workflow)
         dct[self._inner.VERSION_KEY] = self._inner.VERSION
-        return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return orjson.dumps(dct, default=self._fallback, option=_ORJSON_OPTIONS).decode()
+        except orjson.JSONEncodeError:  # e.g. an int beyond 64 bits: the stdlib encoder copes
+            return json.dumps(self._inner.registry.convert(dct), separators=(",", ":"),
+                              ensure_ascii=False)
 
     def loads(self, blob: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
         """Restore the workflow on `spec` and re-attach the (sandboxed) script engine."""
-        dct = json.loads(blob)
+        try:
+            dct = orjson.loads(blob)
+        except orjson.JSONDecodeError:  # NaN or huge ints written by the stdlib encoder
+            dct = json.loads(blob)
         self._inner.migrate(dct)
         workflow = self._inner.registry.restore(
             dct, spec=spec, subprocess_specs=subprocess_specs

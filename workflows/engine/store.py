@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from models import HumanTask, ProcessInstance
 from models.engine import OPEN_TASK_STATES
@@ -36,32 +38,56 @@ def next_wake(workflow) -> datetime | None:
     return min(instants) if instants else None
 
 
-def status_of(workflow) -> str:
+def ready_tasks(workflow) -> list:
+    """The workflow's READY tasks (one walk of the tree, shared by a save and its sync)."""
+    return workflow.get_tasks(state=TaskState.READY)
+
+
+def status_of(workflow, ready: list | None = None) -> str:
     """running (engine work or a ready task), waiting (only timers/messages) or completed."""
     if workflow.completed:
         return "completed"
-    if workflow.get_tasks(state=TaskState.READY):
+    if ready_tasks(workflow) if ready is None else ready:
         return "running"
     return "waiting"
 
 
+@lru_cache(maxsize=1)
+def _statements():
+    """Core statements of a save, built once (their compiled forms are cached)."""
+    instances, tasks = ProcessInstance.__table__, HumanTask.__table__
+    save = (update(instances)
+            .where(instances.c.id == bindparam("instance_id"),
+                   instances.c.version == bindparam("expected_version"))
+            .values({name: bindparam(name) for name in SAVED_COLUMNS}))
+    open_tasks = select(tasks.c.id, tasks.c.spiff_task_id).where(
+        tasks.c.instance_id == bindparam("instance_id"), tasks.c.state.in_(OPEN_TASK_STATES))
+    cancel = (update(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
+              .values(state="cancelled", completed_at=bindparam("now")))
+    create = insert(tasks).returning(tasks.c.id)
+    done = (update(tasks).where(tasks.c.id == bindparam("task_id"))
+            .values(state="completed", completed_by=bindparam("user_id"),
+                    completed_at=bindparam("now"), submitted=bindparam("submitted")))
+    return save, open_tasks, cancel, create, done
+
+
+SAVED_COLUMNS = ("state", "version", "status", "next_wake_at", "updated_at", "completed_at")
+
+
 def save_state(session: Session, instance: ProcessInstance, workflow, state: str,
-               expected_version: int, now: datetime) -> None:
+               expected_version: int, now: datetime, ready: list | None = None) -> None:
     """UPDATE … WHERE id=? AND version=?; a lost race raises Conflict and writes nothing."""
-    status = status_of(workflow)
+    status = status_of(workflow, ready)
     values = {
         "state": state, "version": expected_version + 1, "status": status,
         "next_wake_at": next_wake(workflow), "updated_at": now,
         "completed_at": now if status == "completed" else None,
     }
     try:
-        # A Core UPDATE on the table: no ORM bulk-update bookkeeping on the hot path.
-        table = ProcessInstance.__table__
-        result = session.execute(
-            update(table)
-            .where(table.c.id == instance.id, table.c.version == expected_version)
-            .values(**values)
-        )
+        # One Core UPDATE on the session's connection: no ORM bookkeeping on the hot path.
+        result = session.connection().execute(
+            _statements()[0],
+            {"instance_id": instance.id, "expected_version": expected_version, **values})
     except OperationalError as exc:
         # SQLite refuses a writer whose snapshot is stale ("database is locked"): same race.
         raise lost_race(instance.id) from exc
@@ -71,34 +97,60 @@ def save_state(session: Session, instance: ProcessInstance, workflow, state: str
         set_committed_value(instance, key, value)  # mirror the UPDATE without a second write
 
 
+def _mirror(session: Session, task_id: int, **values) -> None:
+    """Copy a Core write onto the task's object if the session holds one."""
+    row = session.identity_map.get(identity_key(HumanTask, task_id))
+    if row is not None:
+        for key, value in values.items():
+            set_committed_value(row, key, value)
+
+
+def mark_completed(session: Session, row: HumanTask, user_id: int, now: datetime,
+                   submitted: dict) -> None:
+    """Record who completed a task with which data (one Core UPDATE, mirrored on the row)."""
+    session.connection().execute(_statements()[4], {
+        "task_id": row.id, "user_id": user_id, "now": now, "submitted": submitted})
+    _mirror(session, row.id, state="completed", completed_by=user_id, completed_at=now,
+            submitted=submitted)
+
+
 def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engine,
-                     now: datetime) -> list[HumanTask]:
-    """Create rows for newly ready user tasks; cancel open rows whose task is gone."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
-    open_rows = session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_TASK_STATES)
-        )
-    ).all()
-    for row in open_rows:
-        if row.spiff_task_id not in ready:
-            row.state, row.completed_at = "cancelled", now
-    known = {row.spiff_task_id for row in open_rows}
+                     now: datetime, ready: list | None = None) -> list[HumanTask]:
+    """Create rows for newly ready user tasks; cancel open rows whose task is gone.
+
+    Only the difference between SpiffWorkflow's READY manual tasks and the open rows is
+    written, with Core statements; objects the session holds are kept in step.
+    """
+    _, open_tasks, cancel, create, _ = _statements()
+    connection = session.connection()
+    ready = {str(t.id): t for t in (ready_tasks(workflow) if ready is None else ready)
+             if t.task_spec.manual}
+    open_rows = connection.execute(open_tasks, {"instance_id": instance.id}).all()
+    gone = [task_id for task_id, spiff_id in open_rows if spiff_id not in ready]
+    if gone:
+        connection.execute(cancel, {"ids": gone, "now": now})
+        for task_id in gone:
+            _mirror(session, task_id, state="cancelled", completed_at=now)
+    known = {spiff_id for _, spiff_id in open_rows}
     created = []
     for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        who = assign(task.task_spec, task.data)
-        due_at = None
-        if who.due_expression:
-            due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))
-        row = HumanTask(
-            instance_id=instance.id, spiff_task_id=task_id, task_spec_name=task.task_spec.name,
-            title=who.title, lane=who.lane, role=who.role, organization_id=who.organization_id,
-            state="ready", due_at=due_at, needs_certificate=who.needs_certificate,
-            form_key=who.form_key, created_at=now,
-        )
-        session.add(row)
-        created.append(row)
-    session.flush()
+        if task_id not in known:
+            created.append(_create_row(session, connection, create, instance, workflow, engine,
+                                       task_id, task, now))
     return created
+
+
+def _create_row(session, connection, create, instance, workflow, engine, task_id, task, now):
+    """Insert the row of one newly ready user task; returns a transient copy of it."""
+    who = assign(task.task_spec, task.data)
+    due_at = None
+    if who.due_expression:
+        due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))
+    values = dict(
+        instance_id=instance.id, spiff_task_id=task_id, task_spec_name=task.task_spec.name,
+        title=who.title, lane=who.lane, role=who.role, organization_id=who.organization_id,
+        state="ready", claimed_by=None, due_at=due_at, needs_certificate=who.needs_certificate,
+        form_key=who.form_key, created_at=now, completed_at=None, completed_by=None,
+        submitted=None)
+    row_id = connection.execute(create, values).scalar_one()
+    return HumanTask(id=row_id, **values)
