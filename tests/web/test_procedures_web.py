@@ -144,3 +144,47 @@ def test_a_user_outside_the_case_cannot_act_on_its_tasks(client, session_factory
     assert client.post(f"/tasks/{task_id}/complete", data={"csrf_token": token, "agrees": "true"}).status_code == 404
     assert client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token}).status_code == 404
     assert audit_count(session_factory) == before
+
+
+def _bearer(client, username: str) -> dict:
+    login(client, username)
+    page = client.post("/account/tokens", data={"csrf_token": csrf_of(client, "/account/tokens"),
+                                                "name": "api"})
+    secret = page.get_data(as_text=True).split('id="new-token">')[1].split("<")[0]
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_procedure_api_start_inbox_complete_and_scope(app, session_factory):
+    client = app.test_client()
+    county, town, other = _bearer(client, "nyj_officer"), _bearer(client, "zk_leader"), _bearer(client, "qh_officer1")
+    with session_factory() as s:
+        from models import Organization as Org
+
+        nyj = s.scalars(select(Org.id).where(Org.name == "故城县农业农村局")).one()
+    before = audit_count(session_factory)
+    bad = client.post("/api/v1/procedures/entrustment", headers=county,
+                      json={"department_id": "x", "item_codes": "ILLUS", "term_start": "soon"})
+    assert bad.status_code == 422
+    assert {"department_id", "township_id", "item_codes", "term_start", "authority"} <= set(bad.json["errors"])
+    assert audit_count(session_factory) == before
+
+    body = {"department_id": nyj, "township_id": _org_id(session_factory, "郑口镇"), "item_codes": ITEMS,
+            "term_start": "2026-03-02", "term_end": "2026-12-31", **LETTER}
+    started = client.post("/api/v1/procedures/entrustment", headers=county, json=body)
+    assert started.status_code == 201, started.json
+    iid = started.json["id"]
+
+    inbox = client.get("/api/v1/tasks?process_id=entrustment", headers=town).json
+    task_id = next(r["task"]["id"] for r in inbox if r["task"]["instance_id"] == iid)
+    before = audit_count(session_factory)
+    wrong = client.post(f"/api/v1/tasks/{task_id}/complete", headers=town,
+                        json={"data": {"agrees": "perhaps", "nonsense": 1}})
+    assert wrong.status_code == 422 and {"agrees", "nonsense"} <= set(wrong.json["errors"])
+    assert audit_count(session_factory) == before
+    assert client.post(f"/api/v1/tasks/{task_id}/complete", headers=other,
+                       json={"data": {"agrees": True}}).status_code == 404
+    assert client.get(f"/api/v1/instances/{iid}", headers=other).status_code == 404
+    done = client.post(f"/api/v1/tasks/{task_id}/complete", headers=town, json={"data": {"agrees": True}})
+    assert done.status_code == 200 and done.json["id"] == iid
+    again = client.post(f"/api/v1/tasks/{task_id}/complete", headers=town, json={"data": {"agrees": True}})
+    assert again.status_code == 409
