@@ -19,7 +19,7 @@ from models import (
 )
 from tests.coordination_world import build_coordination_county, deadlines_of, snapshot
 from tests.procedure_world import in_transaction
-from workflows.case_transfer import transfer_case
+from workflows.case_transfer import transfer_case, transfer_in_progress
 from workflows.deadline_figures import deadline_figures
 from workflows.deadline_firing import fire_due
 from workflows.delegations import DelegationDraft, add_delegations
@@ -71,6 +71,7 @@ def test_accepted_transfer_moves_the_case_and_answers_the_sender(session, world)
     receiver = _receiver_instance(session, transfer)
     assert transfer.receiver_org_id == world.orgs["zk"].id
     assert world.open_tasks(session, receiver) == ["answer_township"]
+    assert transfer_in_progress(session, world.case_id)
     delivered = session.scalars(select(AuditEvent).where(
         AuditEvent.instance_id == receiver, AuditEvent.action == "message.delivered")).one()
     assert delivered is not None
@@ -82,6 +83,7 @@ def test_accepted_transfer_moves_the_case_and_answers_the_sender(session, world)
     row = session.get(CaseTransfer, transfer.id)
     assert str(row.status) == "accepted" and row.materials[0]["title"] == "现场检查笔录"
     assert deadlines_of(session, _sender_instance(session, transfer).id) == {"transfer_answer": "met"}
+    assert not transfer_in_progress(session, world.case_id)
 
 
 def test_receiver_data_holds_only_the_explicit_payload(session, world):

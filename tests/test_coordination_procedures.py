@@ -67,7 +67,7 @@ def test_acknowledging_someone_elses_notification_is_refused(session, world):
 
 
 def test_bad_notices_write_nothing(session, world):
-    """Unknown kind, empty subject, or two departments: refused, nothing written."""
+    """故字〔2020〕6号 相互告知 runs department ↔ township: two departments, an unknown kind refused, nothing written."""
     before = snapshot(session, MutualNotification)
     with pytest.raises(ValidationFailed):
         _notify(session, world, kind="rumour")

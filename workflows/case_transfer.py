@@ -68,6 +68,12 @@ def _check_no_ping_pong(session: Session, case: Case) -> None:
                        case_id=case.id)
 
 
+def transfer_in_progress(session: Session, case_id: int) -> bool:
+    """Whether the case is on its way to another organ (the case handling should wait)."""
+    return session.scalar(select(func.count(CaseTransfer.id)).where(
+        CaseTransfer.case_id == case_id, CaseTransfer.status == TransferStatus.SENT)) > 0
+
+
 def competent_receiver(session: Session, case: Case, today) -> tuple[Organization, str]:
     """The organ the registry names for the case's item and township, and the basis."""
     answer = who(session, case.item.code, case.township_id, today)
