@@ -34,6 +34,7 @@ def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str, webhook_url: str |
     from scheduler import start_in_process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
