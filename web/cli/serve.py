@@ -7,8 +7,8 @@ import importlib
 import click
 
 
-def _start_scheduler(state):
-    """Start scheduler.start_in_process when the scheduler package provides it, else None."""
+def _start_scheduler(state, app):
+    """Start scheduler.start_in_process (sharing the app's BPMN engine) when it exists, else None."""
     try:
         module = importlib.import_module("scheduler")
     except ImportError:
@@ -16,9 +16,15 @@ def _start_scheduler(state):
     start = getattr(module, "start_in_process", None)
     if start is None:
         return None
+    from workflows.errors import QuanzeError
     from workflows.legal_calendar import LegalCalendar
 
-    return start(state.session_factory, state.clock, LegalCalendar())
+    try:
+        engine = app.extensions["quanze"].workflow_engine()
+    except QuanzeError as exc:  # invalid BPMN: deadlines still fire, timers wait for a fix
+        click.echo(f"错误 / error: {exc.message} {exc.details.get('errors', '')}", err=True)
+        engine = None
+    return start(state.session_factory, state.clock, LegalCalendar(), engine=engine, bpmn_dir=None)
 
 
 @click.command("serve")
@@ -34,7 +40,7 @@ def serve_cmd(state, host: str, port: int, threads: int, no_scheduler: bool) -> 
     from web import create_app
 
     app = create_app({"ENGINE": state.engine, "CLOCK": state.clock})
-    scheduler = None if no_scheduler else _start_scheduler(state)
+    scheduler = None if no_scheduler else _start_scheduler(state, app)
     if scheduler is None and not no_scheduler:
         click.echo("提示：调度器不可用，仅提供网页 / note: scheduler not available, serving pages only")
     click.echo(f"权责 Quanze: http://{host}:{port}/")
