@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models import ItemCategory
+from models import Delegation, DelegationMode, DelegationStatus, ItemCategory
 from tests.registry_helpers import county, make_item
 from workflows.db import unit_of_work
 from workflows.delegations import DelegationDraft, add_delegations, revoke_delegation
@@ -251,3 +251,13 @@ def test_who_reads_inside_the_callers_transaction(session, clock, org):
         assert who(session, "CF-1", "甲镇", ON).mode == "grant"
         raise RuntimeError("abandon the use case")
     assert who(session, "CF-1", "甲镇", ON).mode == "assist"
+
+
+def test_who_sees_rows_pending_in_the_session(session, clock, org):
+    """Like an ORM query, `who` flushes first, so an added but unflushed row counts."""
+    session.add(Delegation(item_id=org["penalty"].id, township_id=org["town"].id,
+                           mode=DelegationMode.GRANT, status=DelegationStatus.EFFECTIVE,
+                           effective_from=date(2026, 1, 1), created_at=clock.now(),
+                           updated_at=clock.now()))
+    assert who(session, "CF-1", "甲镇", ON).mode == "grant"
+    assert power_list(session, "甲镇", ON)[0].mode == "grant"

@@ -98,6 +98,8 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
     ref = township if isinstance(township, int) else str(township).strip()
     by_id = isinstance(ref, int) or ref.isdigit()
     params = {"ref": int(ref) if by_id else ref, "on": on, "code": str(item_code).strip()}
+    if session.autoflush:  # as an ORM query would: pending rows of this session count
+        session.flush()
     connection = session.connection()
     rows = who_query(connection.dialect, by_id).rows(connection, params)
     if len(rows) != 1:
@@ -122,7 +124,7 @@ def _township_rows(session: Session, township_id: int, on: date) -> dict[int, tu
 
 def power_list(session: Session, township: str | int, on: date) -> list[Competence]:
     """权力清单: the answer of `who` for every catalogue item in one township on one date."""
-    town_org = find_township(session, township)
+    town_org = find_township(session, township)  # an ORM query: autoflushes pending rows
     town = Organ(town_org.id, town_org.name)
     items, dept = PowerItem.__table__, Organization.__table__.alias("dept")
     catalogue = session.connection().execute(
