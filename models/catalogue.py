@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -17,6 +17,7 @@ item_relations = Table(
     Base.metadata,
     Column("item_id", ForeignKey("power_items.id", ondelete="CASCADE"), primary_key=True),
     Column("related_item_id", ForeignKey("power_items.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_item_relations_related", "related_item_id"),
 )
 
 

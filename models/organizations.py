@@ -23,7 +23,7 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    short_name: Mapped[str | None] = mapped_column(String(60))
+    short_name: Mapped[str | None] = mapped_column(String(60), index=True)
     name_en: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
