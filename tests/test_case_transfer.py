@@ -16,14 +16,18 @@ from models import (
     PartyKind,
     PowerItem,
     ProcessInstance,
+    User,
 )
 from tests.coordination_world import build_coordination_county, deadlines_of, snapshot
 from tests.procedure_world import in_transaction
+from workflows import processes
 from workflows.case_transfer import transfer_case, transfer_in_progress
 from workflows.deadline_figures import deadline_figures
 from workflows.deadline_firing import fire_due
 from workflows.delegations import DelegationDraft, add_delegations
+from workflows.engine import Engine
 from workflows.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
+from workflows.legal_calendar import LegalCalendar
 
 MATERIALS = [{"title": "现场检查笔录", "pages": 3}, {"title": "询问笔录", "pages": 5}]
 
@@ -157,14 +161,23 @@ def test_bad_transfers_write_nothing(session, world):
     assert snapshot(session, CaseTransfer) == before
 
 
-def test_both_instances_reload_at_every_wait_state(session, world):
-    """Save → reload: the waiting sender and the receiver's open task survive a fresh engine load."""
+def test_both_instances_reload_at_every_wait_state(session_factory, session, world):
+    """Each step on a fresh session and a fresh engine: the stored states alone carry the transfer."""
     transfer = _send(session, world)
-    sender = _sender_instance(session, transfer)
-    assert sender.status == "waiting"
+    assert _sender_instance(session, transfer).status == "waiting"
     receiver = _receiver_instance(session, transfer)
-    world.act(session, receiver, "answer_township", "zk_officer", {"answer": "accept"})
+    steps = [("answer_township", "zk_officer", {"answer": "object", "objection_reason": "需专业鉴定"}),
+             ("designate", "approver", {"designated_org_id": world.orgs["nyj"].id, "designation_note": "原部门"})]
+    for name, user, data in steps:
+        with session_factory() as fresh:
+            world.engine = Engine(world.engine.bpmn_dir, world.clock, LegalCalendar())
+            world.engine.sync_definitions(fresh)
+            fresh.commit()
+            task_id = world.task(fresh, receiver, name).id
+            in_transaction(fresh, processes.complete, fresh, world.engine, task_id,
+                           fresh.get(User, world.users[user].id), data)
     assert _sender_instance(session, transfer).status == "completed"
+    assert session.get(CaseTransfer, transfer.id).designated_org_id == world.orgs["nyj"].id
 
 
 def test_a_decided_case_cannot_be_transferred(session, world):
