@@ -14,6 +14,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,8 @@ def _drop(url: str, schema: str | None) -> None:
     if schema:
         with make_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    elif url.startswith("sqlite:///"):
+        shutil.rmtree(Path(url[len("sqlite:///"):]).parent, ignore_errors=True)
 
 
 def _insert_deadlines(factory, dues: list[datetime], now: datetime) -> list[int]:
