@@ -12,6 +12,7 @@ def register_views(app: Flask) -> None:
         admin,
         auth,
         catalogue,
+        deadlines,
         delegations,
         home,
         procedures,
@@ -21,5 +22,5 @@ def register_views(app: Flask) -> None:
     )
 
     for module in (auth, home, catalogue, townships, delegations, public, admin, account, tasks,
-                   procedures):
+                   procedures, deadlines):
         app.register_blueprint(module.bp)

@@ -1,0 +1,40 @@
+"""Small server-side SVG charts for the dashboards (no JavaScript)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+ROW = 26
+LABEL_W = 170
+BAR_W = 360
+
+
+def bar_chart(rows: list[tuple[str, float | None, str]], *, maximum: float, colour: str) -> Markup:
+    """Horizontal bars: (label, value or None, caption) each; None draws an empty track."""
+    height = max(1, len(rows)) * ROW + 10
+    parts = []
+    for i, (label, value, caption) in enumerate(rows):
+        y = 5 + i * ROW
+        width = 0 if value is None or maximum <= 0 else BAR_W * min(value, maximum) / maximum
+        parts.append(
+            f'<text x="{LABEL_W - 6}" y="{y + 16}" text-anchor="end" font-size="12">{escape(label)}</text>'
+            f'<rect x="{LABEL_W}" y="{y + 3}" width="{BAR_W}" height="{ROW - 8}" fill="#eef2f6"/>'
+            f'<rect x="{LABEL_W}" y="{y + 3}" width="{width:.1f}" height="{ROW - 8}" fill="{colour}"/>'
+            f'<text x="{LABEL_W + BAR_W + 6}" y="{y + 16}" font-size="12">{escape(caption)}</text>')
+    total_w = LABEL_W + BAR_W + 90
+    return Markup(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {total_w} '
+                  f'{height}" width="{total_w}">{"".join(parts)}</svg>')
+
+
+def on_time_chart(figures: list[dict]) -> Markup:
+    """按时办结率 per group, 0–100 %."""
+    rows = [(f["name"], f["on_time_rate"],
+             "—" if f["on_time_rate"] is None else f"{f['on_time_rate'] * 100:.0f}%") for f in figures]
+    return bar_chart(rows, maximum=1.0, colour="#2f855a")
+
+
+def overdue_chart(figures: list[dict]) -> Markup:
+    """Overdue deadlines (late or still open) per group."""
+    top = max([f["overdue"] for f in figures] + [1])
+    return bar_chart([(f["name"], f["overdue"], str(f["overdue"])) for f in figures], maximum=top,
+                     colour="#b42318")

@@ -1,0 +1,87 @@
+"""Deadlines and notifications of the user, and the dashboards (on-time rate, overdue) as SVG."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from marshmallow import EXCLUDE, fields
+
+from models import DeadlineStatus
+from web.auth import login_required, principal
+from web.charts import on_time_chart, overdue_chart
+from web.requests import clock, db, end_reads, today
+from web.schemas.common import BaseSchema, load
+from web.views.tasks import acting_user
+from workflows.access import visible_township_ids
+from workflows.clock import start_of_legal_day
+from workflows.deadline_figures import deadline_figures
+from workflows.deadlines import list_deadlines
+from workflows.notifications import list_notifications, mark_read
+
+bp = Blueprint("deadlines", __name__)
+DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"}
+
+
+class PeriodArgs(BaseSchema):
+    """?start=&end= legal dates of the dashboard period (default: the last 90 days)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(load_default=None, error_messages=DATE_MSG)
+    end = fields.Date(load_default=None, error_messages=DATE_MSG)
+    status = fields.Enum(DeadlineStatus, by_value=True, load_default=None,
+                         error_messages={"unknown": "取值无效 / not an allowed value"})
+
+
+@bp.get("/deadlines")
+@login_required
+def index():
+    """My organizations' deadlines (overdue first) and my notifications."""
+    args, errors = load(PeriodArgs(), {k: v for k, v in request.args.items() if v.strip()})
+    statuses = [args["status"]] if not errors and args["status"] else None
+    user = acting_user()
+    return render_template("deadlines/index.html", errors=errors,
+                           deadlines=list_deadlines(db(), user, statuses=statuses),
+                           notifications=list_notifications(db(), user), statuses=list(DeadlineStatus),
+                           args=request.args, now=clock().now()), (422 if errors else 200)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    """Mark one notification read."""
+    user = acting_user()
+    end_reads()
+    mark_read(db(), clock(), notification_id, user)
+    return redirect(url_for("deadlines.index"))
+
+
+def _visible(figures: list[dict], allowed: set[int] | None) -> list[dict]:
+    return figures if allowed is None else [f for f in figures if f["group_id"] in allowed]
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """按时办结率 and overdue counts per township and per department, drawn as SVG."""
+    args, errors = load(PeriodArgs(), {k: v for k, v in request.args.items() if v.strip()})
+    end = (args or {}).get("end") or today()
+    start = (args or {}).get("start") or end - timedelta(days=90)
+    if not errors and start > end:
+        errors = {"start": ["开始日期不能晚于结束日期 / start is after end"]}
+    me = principal()
+    towns, depts = [], []
+    if not errors:
+        span = (start_of_legal_day(start), start_of_legal_day(end + timedelta(days=1)))
+        # Township staff see their own township; departments their own; county-wide roles all.
+        towns = _visible(deadline_figures(db(), start=span[0], end=span[1], group_by="township"),
+                         visible_township_ids(me) if not me.department_ids else None)
+        dept_scope = None if me.is_county_wide else me.department_ids
+        depts = _visible(deadline_figures(db(), start=span[0], end=span[1], group_by="department"), dept_scope)
+    return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
+                           towns=towns, depts=depts,
+                           charts={"town_rate": on_time_chart(towns), "town_overdue": overdue_chart(towns),
+                                   "dept_rate": on_time_chart(depts), "dept_overdue": overdue_chart(depts)}
+                           ), (422 if errors else 200)
