@@ -15,6 +15,7 @@ from workflows.browse import (
     public_township,
     townships,
 )
+from workflows.disclosure import published_decisions
 from workflows.registry import power_list
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -37,7 +38,7 @@ def township(township_id: int):
         "public/township.html", town=town, on=on, powers=powers,
         grants=[d for d in rows if d.mode == DelegationMode.GRANT],
         entrustments=[d for d in rows if d.mode == DelegationMode.ENTRUST],
-        documents=public_documents(db(), town.id, on))
+        documents=public_documents(db(), town.id, on), decisions=published_decisions(db(), town.id, on))
 
 
 @bp.get("/documents/<int:document_id>")

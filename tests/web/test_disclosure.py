@@ -1,0 +1,36 @@
+"""Public disclosure of penalty decisions within their retention period (国办发〔2018〕118号)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from models import Case, CaseStatus, DecisionKind, Organization, PartyKind, PowerItem
+
+
+def _case(s, number: str, party: str, kind: PartyKind, published: date, status=CaseStatus.PUBLISHED):
+    town = s.scalars(select(Organization).where(Organization.short_name == "郑口镇")).one()
+    item = s.scalars(select(PowerItem).order_by(PowerItem.code)).first()
+    s.add(Case(case_number=number, item_id=item.id, township_id=town.id, handling_org_id=town.id,
+               enforcement_subject_org_id=town.id, responsible_org_id=town.id, filed_on=published,
+               party_name=party, party_kind=kind, facts_summary="事实", status=status,
+               decision_kind=DecisionKind.PENALTY, fine_amount=Decimal("500.00"), decided_on=published,
+               published_on=published, violation_on=published, created_at=s.info["now"]))
+    return town.id
+
+
+def test_public_page_shows_decisions_in_retention_and_masks_citizens(client, session_factory, clock):
+    """Hebei practice: online 5 years, 2 for a natural person; withdrawn ones are gone (第48条)."""
+    with session_factory() as s, s.begin():
+        s.info["now"] = clock.now()
+        town = _case(s, "郑口罚〔2025〕1号", "张三丰", PartyKind.CITIZEN, date(2025, 6, 1))
+        _case(s, "郑口罚〔2023〕2号", "李四", PartyKind.CITIZEN, date(2023, 6, 1))
+        _case(s, "郑口罚〔2022〕3号", "某某商贸有限公司", PartyKind.ORGANIZATION, date(2022, 6, 1))
+        _case(s, "郑口罚〔2025〕4号", "王五", PartyKind.CITIZEN, date(2025, 7, 1), CaseStatus.WITHDRAWN)
+    body = client.get(f"/public/townships/{town}").get_data(as_text=True)
+    assert "郑口罚〔2025〕1号" in body and "张**" in body and "张三丰" not in body
+    assert "郑口罚〔2023〕2号" not in body  # a citizen's decision: past its 2 years
+    assert "郑口罚〔2022〕3号" in body and "某某商贸有限公司" in body  # an organisation's: 5 years
+    assert "郑口罚〔2025〕4号" not in body  # withdrawn
