@@ -6,13 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, AuditHead
 from models.audit import GENESIS_HASH
+from workflows.fastsql import fast
 
 
 def digest(data) -> str:
@@ -34,21 +34,32 @@ def _row_hash(event) -> str:
     })
 
 
-@lru_cache(maxsize=1)
-def _statements():
-    """Core statements of an append, built once (compiled forms are cached by SQLAlchemy)."""
-    head, events = AuditHead.__table__, AuditEvent.__table__
-    bump = (update(head).where(head.c.id == 1).values(seq=head.c.seq + 1)
+def _bump():
+    head = AuditHead.__table__
+    return (update(head).where(head.c.id == 1).values(seq=head.c.seq + 1)
             .returning(head.c.seq, head.c.last_hash))
-    tip = update(head).where(head.c.id == 1).values(last_hash=bindparam("tip"))
-    return bump, insert(events), tip, insert(head)
+
+
+def _insert_event():
+    events = AuditEvent.__table__
+    return insert(events).values({name: bindparam(name) for name in EVENT_COLUMNS})
+
+
+def _set_tip():
+    head = AuditHead.__table__
+    return update(head).where(head.c.id == 1).values(last_hash=bindparam("tip"))
+
+
+EVENT_COLUMNS = ("seq", "at", "actor_user_id", "actor_org_id", "action", "subject_type",
+                 "subject_id", "instance_id", "task_name", "data_digest", "details",
+                 "prev_hash", "hash")
 
 
 def ensure_head(session: Session) -> None:
     """Create the chain's tip row if the database is new."""
     head = AuditHead.__table__
     if session.execute(select(head.c.id).where(head.c.id == 1)).first() is None:
-        session.execute(_statements()[3], {"id": 1, "seq": 0, "last_hash": GENESIS_HASH})
+        session.execute(insert(head).values(id=1, seq=0, last_hash=GENESIS_HASH))
 
 
 def record(
@@ -67,17 +78,17 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction; the head update serializes writers.
 
-    Core statements on the session's connection (no ORM unit of work on this hot path); the
-    returned AuditEvent is a transient copy of the written row.
+    Three compiled statements on the session's connection (no ORM unit of work on this hot
+    path, see workflows/fastsql.py); the returned AuditEvent is a transient copy.
     """
-    bump, add_event, set_tip, _ = _statements()
     connection = session.connection()
+    bump = fast("audit.bump", connection, _bump)
     # Taking the row lock first (UPDATE … RETURNING) makes concurrent appends queue up
     # instead of forking the chain.
-    bumped = connection.execute(bump).first()
+    bumped = bump.execute(connection, {}).fetchone()
     if bumped is None:  # a new database: create the tip, then take it
         ensure_head(session)
-        bumped = connection.execute(bump).first()
+        bumped = bump.execute(connection, {}).fetchone()
     row = {
         "seq": bumped[0], "at": at, "actor_user_id": actor_user_id, "actor_org_id": actor_org_id,
         "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
@@ -85,9 +96,9 @@ def record(
         "details": details or {}, "prev_hash": bumped[1],
     }
     row["hash"] = _row_hash(row)
-    event_id = connection.execute(add_event, row).inserted_primary_key[0]
-    connection.execute(set_tip, {"tip": row["hash"]})
-    return AuditEvent(id=event_id, **row)
+    fast("audit.insert", connection, _insert_event).execute(connection, row)
+    fast("audit.tip", connection, _set_tip).execute(connection, {"tip": row["hash"]})
+    return AuditEvent(**row)
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementCertificate, HumanTask, Membership, ProcessInstance, Role, User
 from workflows.errors import LegalRuleViolation, PermissionDenied
+from workflows.fastsql import fast
 
 
-@lru_cache(maxsize=1)
 def _role_query():
-    """One indexed Core lookup, built once (its compiled form is cached)."""
     table = Membership.__table__
     return select(table.c.id).where(
         table.c.user_id == bindparam("user_id"),
@@ -24,9 +22,10 @@ def _role_query():
 
 def holds_role(session: Session, user: User, organization_id: int | None, role: str) -> bool:
     """True when the user has the role in that organization."""
-    found = session.connection().execute(_role_query(), {
-        "user_id": user.id, "organization_id": organization_id, "role": str(role)}).first()
-    return found is not None
+    connection = session.connection()
+    return fast("engine.holds_role", connection, _role_query).execute(connection, {
+        "user_id": user.id, "organization_id": organization_id, "role": str(role)},
+    ).fetchone() is not None
 
 
 def has_valid_certificate(session: Session, user: User, day: date) -> bool:

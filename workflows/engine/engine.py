@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,7 +74,7 @@ class Engine:
         self.serializer = StateSerializer()
         self.live = LiveWorkflows()  # committed workflows, reused while their row is unchanged
         self._specs: dict[tuple[str, str], tuple] = {}  # (sha256, process id) → (spec, subs)
-        self._current: dict[str, int] = {}  # process id → definition id of the current file
+        self._current: dict[str, tuple[int, str]] = {}  # process id → (definition id, sha256)
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -93,7 +95,7 @@ class Engine:
                 for process_id, specs in parsed.specs.items():
                     row = self._store(session, parsed, process_id)
                     self._specs[(parsed.sha256, process_id)] = specs
-                    self._current[process_id] = row.id
+                    self._current[process_id] = (row.id, parsed.sha256)
                     current.append(row)
         return current
 
@@ -109,13 +111,17 @@ class Engine:
             session.flush()
         return row
 
-    def current_definition(self, session: Session, process_id: str) -> ProcessDefinition:
-        """The definition new instances of a process start on."""
-        definition_id = self._current.get(process_id)
-        if definition_id is None:
+    def current_version(self, process_id: str) -> tuple[int, str]:
+        """(definition id, sha256) new instances of a process start on, as last synced."""
+        found = self._current.get(process_id)
+        if found is None:
             raise NotFound(f"未知流程：{process_id} / unknown process: {process_id}",
                            process_id=process_id)
-        return session.get(ProcessDefinition, definition_id)
+        return found
+
+    def current_definition(self, session: Session, process_id: str) -> ProcessDefinition:
+        """The definition new instances of a process start on."""
+        return session.get(ProcessDefinition, self.current_version(process_id)[0])
 
     def specs_of(self, definition: ProcessDefinition) -> tuple:
         """(spec, subprocess specs) of a stored definition, parsed once per hash."""
@@ -150,6 +156,11 @@ class Engine:
         spec, subs = self.specs_of(definition)
         return BpmnWorkflow(spec, subs, script_engine=self.script_engine(step))
 
+    def new_current_workflow(self, process_id: str, step: StepContext) -> BpmnWorkflow:
+        """A new workflow on the current definition (parsed and cached by the last sync)."""
+        spec, subs = self._specs[(self.current_version(process_id)[1], process_id)]
+        return BpmnWorkflow(spec, subs, script_engine=self.script_engine(step))
+
     def load(self, session: Session, instance: ProcessInstance, step: StepContext):
         """Restore an instance on its pinned spec; the script engine is re-attached here.
 
@@ -168,6 +179,17 @@ class Engine:
         """Refresh timers, run engine tasks until only people, timers or messages wait."""
         guarded(workflow.refresh_timers)
         guarded(workflow.do_engine_steps)
+
+    def refresh(self, workflow) -> None:
+        """Refresh timers before a task is judged (a lapsed period wins over a late submission).
+
+        A saved state is settled (do_engine_steps ran to the end), so when no timer waits there
+        is nothing refresh_timers or another round of engine steps could change.
+        """
+        timers = (TimerEventDefinition, MultipleEventDefinition)
+        if any(isinstance(getattr(task.task_spec, "event_definition", None), timers)
+               for task in workflow.event_manager.tasks.values()):
+            self.advance(workflow)
 
     def persist(self, session: Session, instance: ProcessInstance, workflow,
                 expected_version: int, before_sync=None):

@@ -15,7 +15,7 @@ from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages
 from workflows.engine.scripting import StepContext
-from workflows.engine.store import mark_completed
+from workflows.engine.store import TaskRow, held_or_get, mark_completed, task_for_step
 from workflows.errors import Conflict, NotFound, QuanzeError
 from workflows.forms import form_for, validate
 
@@ -27,23 +27,23 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
     """Create an instance on the current definition and run it to its first wait state."""
     require_json_native(data)
     with unit_of_work(session):
-        definition = engine.current_definition(session, process_id)
+        definition_id, sha256 = engine.current_version(process_id)
         now = engine.clock.now()
         instance = ProcessInstance(
-            definition_id=definition.id, process_id=process_id, business_key=business_key,
+            definition_id=definition_id, process_id=process_id, business_key=business_key,
             township_id=data.get("township_id"), department_id=data.get("department_id"),
             status="running", state="{}", version=0, started_by=actor.id if actor else None,
             started_at=now, updated_at=now)
         session.add(instance)
         session.flush()
         step = StepContext(session, instance.id, business_key, actor.id if actor else None)
-        workflow = engine.new_workflow(definition, step)
+        workflow = engine.new_current_workflow(process_id, step)
         workflow.task_tree.data.update(data)
         engine.advance(workflow)
         engine.persist(session, instance, workflow, expected_version=0)  # → version 1
         engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
                      org_id=instance.department_id or instance.township_id, data=data,
-                     details={"definition_sha256": definition.content_sha256})
+                     details={"definition_sha256": sha256})
         route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
         return instance
 
@@ -55,7 +55,7 @@ def _task_row(session: Session, task_id: int) -> HumanTask:
     return row
 
 
-def _require_open(row: HumanTask) -> None:
+def _require_open(row: HumanTask | TaskRow) -> None:
     if row.state == "completed":
         raise Conflict(f"任务 {row.id} 已办结，不能重复提交 / task {row.id} is already completed",
                        task_id=row.id)
@@ -103,18 +103,21 @@ def complete(session: Session, engine: Engine, task_id: int, user: User,
              data: dict | None) -> ProcessInstance:
     """Validate the form, refresh timers first (a lapsed period wins), run the task, save."""
     with unit_of_work(session):
-        row = _task_row(session, task_id)
-        instance = session.get(ProcessInstance, row.instance_id)
+        row = task_for_step(session, task_id)
+        if row is None:
+            raise NotFound(f"未知任务：{task_id} / unknown task: {task_id}", task_id=task_id)
+        instance = held_or_get(session, ProcessInstance, row.instance_id)
         wake = instance.next_wake_at is not None and instance.next_wake_at <= engine.clock.now()
         if not wake:  # the common case: one transaction for the whole step
             return _complete_step(session, engine, row, instance, user, data)
     wake_instance(session, engine, instance.id)  # records the lapse before judging the task
     with unit_of_work(session):
+        row = task_for_step(session, task_id)  # the wake may have cancelled it
         return _complete_step(session, engine, row, instance, user, data)
 
 
-def _complete_step(session: Session, engine: Engine, row: HumanTask, instance: ProcessInstance,
-                   user: User, data: dict | None) -> ProcessInstance:
+def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
+                   instance: ProcessInstance, user: User, data: dict | None) -> ProcessInstance:
     """Check, run and save one task completion inside the caller's unit of work."""
     _require_open(row)
     check_may_act(session, row, user, engine.clock.today())
@@ -122,7 +125,7 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask, instance: P
     expected = instance.version
     step = StepContext(session, instance.id, instance.business_key, user.id)
     workflow = engine.load(session, instance, step)
-    engine.advance(workflow)
+    engine.refresh(workflow)
     task = workflow.get_task_from_id(UUID(row.spiff_task_id))
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,6 +18,7 @@ from models import HumanTask, ProcessInstance
 from models.engine import OPEN_TASK_STATES
 from workflows.engine.lanes import assign
 from workflows.errors import Conflict
+from workflows.fastsql import fast
 
 # PendingBpmnEvent.event_type is the event definition's class name (see engine/parser.py).
 TIMER_EVENT_TYPES = frozenset({"ClockTimeDate", "ClockDuration"})
@@ -52,25 +54,88 @@ def status_of(workflow, ready: list | None = None) -> str:
     return "waiting"
 
 
-@lru_cache(maxsize=1)
-def _statements():
-    """Core statements of a save, built once (their compiled forms are cached)."""
-    instances, tasks = ProcessInstance.__table__, HumanTask.__table__
-    save = (update(instances)
+def _save():
+    instances = ProcessInstance.__table__
+    return (update(instances)
             .where(instances.c.id == bindparam("instance_id"),
                    instances.c.version == bindparam("expected_version"))
             .values({name: bindparam(name) for name in SAVED_COLUMNS}))
-    open_tasks = select(tasks.c.id, tasks.c.spiff_task_id).where(
-        tasks.c.instance_id == bindparam("instance_id"), tasks.c.state.in_(OPEN_TASK_STATES))
-    cancel = (update(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
-              .values(state="cancelled", completed_at=bindparam("now")))
-    create = insert(tasks).returning(tasks.c.id)
-    done = (update(tasks).where(tasks.c.id == bindparam("task_id"))
+
+
+def _open_tasks():
+    tasks = HumanTask.__table__
+    return select(tasks.c.id, tasks.c.spiff_task_id).where(  # no IN: it compiles late
+        tasks.c.instance_id == bindparam("instance_id"),
+        or_(*(tasks.c.state == state for state in OPEN_TASK_STATES)))
+
+
+@lru_cache(maxsize=1)
+def _cancel():
+    """Expanding IN: left to SQLAlchemy (rare: a task overtaken by a timer or a gateway)."""
+    tasks = HumanTask.__table__
+    return (update(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
+            .values(state="cancelled", completed_at=bindparam("now")))
+
+
+def _create():
+    tasks = HumanTask.__table__
+    return (insert(tasks).values({name: bindparam(name) for name in TASK_COLUMNS})
+            .returning(tasks.c.id))
+
+
+def _task_by_id():
+    tasks = HumanTask.__table__
+    return select(*(tasks.c[name] for name in TaskRow.__dataclass_fields__)).where(
+        tasks.c.id == bindparam("task_id"))
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """The columns of a human task a completion reads (no ORM object to build)."""
+
+    id: int
+    instance_id: int
+    spiff_task_id: str
+    task_spec_name: str
+    role: str
+    organization_id: int
+    state: str
+    claimed_by: int | None
+    needs_certificate: bool
+    form_key: str | None
+
+
+def held_or_get(session: Session, model, row_id: int):
+    """The session's own object for that row if it holds one, else Session.get."""
+    held = session.identity_map.get(identity_key(model, row_id))
+    return held if held is not None else session.get(model, row_id)
+
+
+def task_for_step(session: Session, task_id: int) -> HumanTask | TaskRow | None:
+    """The task as the session holds it, or its columns read in one statement."""
+    held = session.identity_map.get(identity_key(HumanTask, task_id))
+    if held is not None:
+        return held
+    connection = session.connection()
+    found = fast("engine.task_by_id", connection, _task_by_id).execute(
+        connection, {"task_id": task_id}).fetchone()
+    if found is None:
+        return None
+    values = dict(zip(TaskRow.__dataclass_fields__, found, strict=True))
+    values["needs_certificate"] = bool(values["needs_certificate"])
+    return TaskRow(**values)
+
+
+def _done():
+    tasks = HumanTask.__table__
+    return (update(tasks).where(tasks.c.id == bindparam("task_id"))
             .values(state="completed", completed_by=bindparam("user_id"),
                     completed_at=bindparam("now"), submitted=bindparam("submitted")))
-    return save, open_tasks, cancel, create, done
 
 
+TASK_COLUMNS = ("instance_id", "spiff_task_id", "task_spec_name", "title", "lane", "role",
+                "organization_id", "state", "claimed_by", "due_at", "needs_certificate",
+                "form_key", "created_at", "completed_at", "completed_by", "submitted")
 SAVED_COLUMNS = ("state", "version", "status", "next_wake_at", "updated_at", "completed_at")
 
 
@@ -83,15 +148,16 @@ def save_state(session: Session, instance: ProcessInstance, workflow, state: str
         "next_wake_at": next_wake(workflow), "updated_at": now,
         "completed_at": now if status == "completed" else None,
     }
+    connection = session.connection()
     try:
-        # One Core UPDATE on the session's connection: no ORM bookkeeping on the hot path.
-        result = session.connection().execute(
-            _statements()[0],
-            {"instance_id": instance.id, "expected_version": expected_version, **values})
+        # One UPDATE on the session's connection: no ORM bookkeeping on the hot path.
+        cursor = fast("engine.save", connection, _save).execute(
+            connection, {"instance_id": instance.id, "expected_version": expected_version,
+                         **values})
     except OperationalError as exc:
         # SQLite refuses a writer whose snapshot is stale ("database is locked"): same race.
         raise lost_race(instance.id) from exc
-    if result.rowcount != 1:
+    if cursor.rowcount != 1:
         raise lost_race(instance.id)
     for key, value in values.items():
         set_committed_value(instance, key, value)  # mirror the UPDATE without a second write
@@ -108,7 +174,8 @@ def _mirror(session: Session, task_id: int, **values) -> None:
 def mark_completed(session: Session, row: HumanTask, user_id: int, now: datetime,
                    submitted: dict) -> None:
     """Record who completed a task with which data (one Core UPDATE, mirrored on the row)."""
-    session.connection().execute(_statements()[4], {
+    connection = session.connection()
+    fast("engine.task_done", connection, _done).execute(connection, {
         "task_id": row.id, "user_id": user_id, "now": now, "submitted": submitted})
     _mirror(session, row.id, state="completed", completed_by=user_id, completed_at=now,
             submitted=submitted)
@@ -121,26 +188,25 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engi
     Only the difference between SpiffWorkflow's READY manual tasks and the open rows is
     written, with Core statements; objects the session holds are kept in step.
     """
-    _, open_tasks, cancel, create, _ = _statements()
     connection = session.connection()
     ready = {str(t.id): t for t in (ready_tasks(workflow) if ready is None else ready)
              if t.task_spec.manual}
-    open_rows = connection.execute(open_tasks, {"instance_id": instance.id}).all()
+    open_rows = fast("engine.open_tasks", connection, _open_tasks).execute(
+        connection, {"instance_id": instance.id}).fetchall()
     gone = [task_id for task_id, spiff_id in open_rows if spiff_id not in ready]
     if gone:
-        connection.execute(cancel, {"ids": gone, "now": now})
+        connection.execute(_cancel(), {"ids": gone, "now": now})
         for task_id in gone:
             _mirror(session, task_id, state="cancelled", completed_at=now)
     known = {spiff_id for _, spiff_id in open_rows}
     created = []
     for task_id, task in ready.items():
         if task_id not in known:
-            created.append(_create_row(session, connection, create, instance, workflow, engine,
-                                       task_id, task, now))
+            created.append(_create_row(connection, instance, workflow, engine, task_id, task, now))
     return created
 
 
-def _create_row(session, connection, create, instance, workflow, engine, task_id, task, now):
+def _create_row(connection, instance, workflow, engine, task_id, task, now):
     """Insert the row of one newly ready user task; returns a transient copy of it."""
     who = assign(task.task_spec, task.data)
     due_at = None
@@ -152,5 +218,6 @@ def _create_row(session, connection, create, instance, workflow, engine, task_id
         state="ready", claimed_by=None, due_at=due_at, needs_certificate=who.needs_certificate,
         form_key=who.form_key, created_at=now, completed_at=None, completed_by=None,
         submitted=None)
-    row_id = connection.execute(create, values).scalar_one()
+    row_id = fast("engine.create_task", connection, _create).execute(
+        connection, values).fetchone()[0]
     return HumanTask(id=row_id, **values)
