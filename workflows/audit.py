@@ -62,33 +62,34 @@ def ensure_head(session: Session) -> None:
         session.execute(insert(head).values(id=1, seq=0, last_hash=GENESIS_HASH))
 
 
-def record(
-    session: Session,
-    *,
-    at: datetime,
-    action: str,
-    subject_type: str,
-    subject_id: str | int,
-    actor_user_id: int | None = None,
-    actor_org_id: int | None = None,
-    instance_id: int | None = None,
-    task_name: str | None = None,
-    data=None,
-    details: dict | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction; the head update serializes writers.
+def record(session: Session, *, at: datetime, action: str, subject_type: str,
+           subject_id: str | int, actor_user_id: int | None = None,
+           actor_org_id: int | None = None, instance_id: int | None = None,
+           task_name: str | None = None, data=None, details: dict | None = None) -> AuditEvent:
+    """Append one event in the caller's transaction; returns a transient copy of the row."""
+    return AuditEvent(**append(
+        session, at=at, action=action, subject_type=subject_type, subject_id=subject_id,
+        actor_user_id=actor_user_id, actor_org_id=actor_org_id, instance_id=instance_id,
+        task_name=task_name, data=data, details=details))
+
+
+def append(session: Session, *, at: datetime, action: str, subject_type: str,
+           subject_id: str | int, actor_user_id: int | None = None,
+           actor_org_id: int | None = None, instance_id: int | None = None,
+           task_name: str | None = None, data=None, details: dict | None = None) -> dict:
+    """Append one event; the head update serializes writers. Returns the row's columns.
 
     Three compiled statements on the session's connection (no ORM unit of work on this hot
-    path, see workflows/fastsql.py); the returned AuditEvent is a transient copy.
+    path, see workflows/fastsql.py).
     """
     connection = session.connection()
     bump = fast("audit.bump", connection, _bump)
     # Taking the row lock first (UPDATE … RETURNING) makes concurrent appends queue up
     # instead of forking the chain.
-    bumped = bump.execute(connection, {}).fetchone()
+    bumped = bump.execute(connection, {}).first()
     if bumped is None:  # a new database: create the tip, then take it
         ensure_head(session)
-        bumped = bump.execute(connection, {}).fetchone()
+        bumped = bump.execute(connection, {}).first()
     row = {
         "seq": bumped[0], "at": at, "actor_user_id": actor_user_id, "actor_org_id": actor_org_id,
         "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
@@ -98,7 +99,7 @@ def record(
     row["hash"] = _row_hash(row)
     fast("audit.insert", connection, _insert_event).execute(connection, row)
     fast("audit.tip", connection, _set_tip).execute(connection, {"tip": row["hash"]})
-    return AuditEvent(**row)
+    return row
 
 
 @dataclass(frozen=True)

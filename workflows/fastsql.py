@@ -45,8 +45,8 @@ class FastStatement:
         order = tuple(compiled.positiontup) if compiled.positional else None
         return cls(compiled.string, template, order, bind)
 
-    def execute(self, connection: Connection, params: dict):
-        """Run in the connection's transaction; returns the DBAPI cursor (rowcount, rows)."""
+    def execute(self, connection: Connection, params: dict) -> Ran:
+        """Run in the connection's transaction; rows are read to the end at once."""
         values = dict(self.template)
         bind = self.bind
         for name, value in params.items():
@@ -60,7 +60,25 @@ class FastStatement:
         except dbapi.Error as exc:  # the same SQLAlchemy errors a Core execute raises
             raise DBAPIError.instance(self.sql, args, exc, dbapi.Error,
                                       dialect=connection.dialect) from exc
-        return cursor
+        # Reading every row finishes the statement (SQLite keeps an unfinished one active).
+        rows = cursor.fetchall() if cursor.description is not None else []
+        return Ran(cursor.rowcount, rows)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a statement did: rows changed and rows returned."""
+
+    rowcount: int
+    rows: list
+
+    def first(self):
+        """The first row returned, or None."""
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list:
+        """Every row returned."""
+        return self.rows
 
 
 def fast(key: str, connection: Connection, build: Callable[[], ClauseElement]) -> FastStatement:

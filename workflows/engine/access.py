@@ -25,7 +25,7 @@ def holds_role(session: Session, user: User, organization_id: int | None, role: 
     connection = session.connection()
     return fast("engine.holds_role", connection, _role_query).execute(connection, {
         "user_id": user.id, "organization_id": organization_id, "role": str(role)},
-    ).fetchone() is not None
+    ).first() is not None
 
 
 def has_valid_certificate(session: Session, user: User, day: date) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ProcessDefinition, ProcessInstance
-from workflows.audit import record
+from workflows.audit import append
 from workflows.db import unit_of_work
 from workflows.engine.definitions import bpmn_files, check_folder, parse_file
 from workflows.engine.live import LiveWorkflows
@@ -192,8 +192,8 @@ class Engine:
             self.advance(workflow)
 
     def persist(self, session: Session, instance: ProcessInstance, workflow,
-                expected_version: int, before_sync=None):
-        """Save state under the version lock first, then mirror ready user tasks."""
+                expected_version: int, before_sync=None) -> list[int]:
+        """Save state under the version lock first, then mirror ready user tasks (new ids)."""
         now = self.clock.now()
         # Thrown messages are in the blob until routed; a reload would see them again, so a
         # workflow holding any is not kept live (reuse must equal a reload exactly).
@@ -212,7 +212,7 @@ class Engine:
     def audit(self, session: Session, instance: ProcessInstance, action: str, *,
               actor_id=None, org_id=None, task_name=None, data=None, details=None) -> None:
         """One chained audit row for a transition, in the step's transaction."""
-        record(session, at=self.clock.now(), action=action, subject_type="process_instance",
+        append(session, at=self.clock.now(), action=action, subject_type="process_instance",
                subject_id=instance.id, actor_user_id=actor_id, actor_org_id=org_id,
                instance_id=instance.id, task_name=task_name, data=data,
                details={"process_id": instance.process_id, "status": instance.status,

@@ -118,7 +118,7 @@ def task_for_step(session: Session, task_id: int) -> HumanTask | TaskRow | None:
         return held
     connection = session.connection()
     found = fast("engine.task_by_id", connection, _task_by_id).execute(
-        connection, {"task_id": task_id}).fetchone()
+        connection, {"task_id": task_id}).first()
     if found is None:
         return None
     values = dict(zip(TaskRow.__dataclass_fields__, found, strict=True))
@@ -182,8 +182,8 @@ def mark_completed(session: Session, row: HumanTask, user_id: int, now: datetime
 
 
 def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engine,
-                     now: datetime, ready: list | None = None) -> list[HumanTask]:
-    """Create rows for newly ready user tasks; cancel open rows whose task is gone.
+                     now: datetime, ready: list | None = None) -> list[int]:
+    """Create rows for newly ready user tasks (their ids are returned); cancel vanished ones.
 
     Only the difference between SpiffWorkflow's READY manual tasks and the open rows is
     written, with Core statements; objects the session holds are kept in step.
@@ -207,7 +207,7 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engi
 
 
 def _create_row(connection, instance, workflow, engine, task_id, task, now):
-    """Insert the row of one newly ready user task; returns a transient copy of it."""
+    """Insert the row of one newly ready user task; returns its id."""
     who = assign(task.task_spec, task.data)
     due_at = None
     if who.due_expression:
@@ -218,6 +218,5 @@ def _create_row(connection, instance, workflow, engine, task_id, task, now):
         state="ready", claimed_by=None, due_at=due_at, needs_certificate=who.needs_certificate,
         form_key=who.form_key, created_at=now, completed_at=None, completed_by=None,
         submitted=None)
-    row_id = fast("engine.create_task", connection, _create).execute(
-        connection, values).fetchone()[0]
-    return HumanTask(id=row_id, **values)
+    return fast("engine.create_task", connection, _create).execute(
+        connection, values).first()[0]
