@@ -113,6 +113,7 @@ def test_api_admin_user_lifecycle(client, admin_headers):
     ({"username": "okname", "display_name": "n", "password": "long-enough-1", "extra": 1}, "extra"),
     ({"username": ["a"], "display_name": "n", "password": "long-enough-1"}, "username"),
     ({"display_name": "n", "password": "long-enough-1"}, "username"),
+    ({"username": "okname", "display_name": "a\x00b", "password": "long-enough-1"}, "display_name"),
 ])
 def test_api_bad_fields_are_422_with_field_errors(client, admin_headers, session_factory, body, field):
     before = _counts(session_factory)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from workflows.browse import MAX_PAGE_SIZE
 
@@ -18,6 +18,26 @@ class BaseSchema(Schema):
         ordered = True
 
     error_messages = {"unknown": "未知字段 / unknown field", "type": "应为对象 / must be an object"}
+
+    @pre_load
+    def refuse_nul(self, data, **_kwargs):
+        """A NUL character is never valid text (PostgreSQL refuses it); name every field that has one."""
+        if hasattr(data, "items"):
+            bad = {key: ["含有非法字符 / contains a NUL character"] for key, value in data.items()
+                   if _has_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def required_msgs() -> dict:

@@ -99,6 +99,9 @@ def complete(task_id: int):
     task = visible_task(db(), principal(), task_id)
     view_process = instance_view(db(), principal(), task.instance_id)["process_id"]
     form = form_for(view_process, task.task_spec_name, task.form_key).to_dict()
+    nul = {k: ["含有非法字符 / contains a NUL character"] for k, v in request.form.items() if "\x00" in v}
+    if nul:
+        return _task_page(task_id, errors=nul, values=request.form, status=422)
     data = html_to_task_data(form, request.form)
     instance_id = task.instance_id
     user = acting_user()
