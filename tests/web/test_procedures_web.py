@@ -188,3 +188,42 @@ def test_procedure_api_start_inbox_complete_and_scope(app, session_factory):
     assert done.status_code == 200 and done.json["id"] == iid
     again = client.post(f"/api/v1/tasks/{task_id}/complete", headers=town, json={"data": {"agrees": True}})
     assert again.status_code == 409
+
+
+def test_grant_proposal_starts_one_instance_per_township_article_24(client, session_factory):
+    """行政处罚法 第24条 practice (一镇一清单): one grant instance per township."""
+    login(client, "cgj_officer")
+    form = client.get("/procedures/grant").get_data(as_text=True)
+    department_id = re.search(r'name="department_id"><option value="(\d+)"', form).group(1)
+    token = csrf_of(client, "/procedures/grant")
+    before = audit_count(session_factory)
+    empty = client.post("/procedures/grant", data={"csrf_token": token, "department_id": department_id,
+                                                   "item_codes": ["ILLUS-QZ-CGZF-01"]})
+    assert empty.status_code == 422 and 'id="err-township_ids"' in empty.get_data(as_text=True)
+    assert audit_count(session_factory) == before
+    towns = [_org_id(session_factory, "郑口镇"), _org_id(session_factory, "青罕镇")]
+    started = client.post("/procedures/grant", data={"csrf_token": token, "department_id": department_id,
+                                                     "township_ids": towns, "item_codes": ["ILLUS-QZ-CGZF-01"],
+                                                     "note": "试点"})
+    assert started.status_code == 302, started.get_data(as_text=True)[:2000]
+    with session_factory() as s:
+        rows = s.scalars(select(ProcessInstance).where(ProcessInstance.process_id == "grant")).all()
+    assert sorted(r.township_id for r in rows) == sorted(towns)
+
+
+def test_township_staff_cannot_start_procedures(client):
+    login(client, "zk_officer1")
+    assert "只有县直部门工作人员" in client.get("/procedures/").get_data(as_text=True)
+
+
+def test_starting_for_another_department_is_403_and_writes_nothing(client, session_factory):
+    login(client, "cgj_officer")
+    with session_factory() as s:
+        nyj = s.scalars(select(Organization.id).where(Organization.name == "故城县农业农村局")).one()
+    token = csrf_of(client, "/procedures/entrustment")
+    before = audit_count(session_factory)
+    response = client.post("/procedures/entrustment", data={
+        "csrf_token": token, "department_id": nyj, "township_id": _org_id(session_factory, "郑口镇"),
+        "item_codes": ITEMS, "term_start": "2026-03-02", "term_end": "2026-12-31", **LETTER})
+    assert response.status_code == 403
+    assert audit_count(session_factory) == before
