@@ -55,6 +55,11 @@ def inbox(session: Session, user: User, now: datetime, *, process_id: str | None
     return sorted(rows, key=lambda r: (not r.overdue, r.task.due_at or far, r.task.id))
 
 
+def procedure_ids(session: Session) -> list[str]:
+    """Every procedure with a stored definition, for the inbox filter."""
+    return list(session.scalars(select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)))
+
+
 def visible_instance(session: Session, principal: Principal, instance_id: int) -> ProcessInstance:
     """An instance the user may open; others look exactly like missing ones."""
     instance = session.get(ProcessInstance, instance_id)

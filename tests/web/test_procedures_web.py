@@ -227,3 +227,18 @@ def test_starting_for_another_department_is_403_and_writes_nothing(client, sessi
         "item_codes": ITEMS, "term_start": "2026-03-02", "term_end": "2026-12-31", **LETTER})
     assert response.status_code == 403
     assert audit_count(session_factory) == before
+
+
+def test_inbox_filters_by_township_and_due_window_and_flags_overdue(client, session_factory, clock):
+    started = _start(client, session_factory)
+    iid = int(started.headers["Location"].rsplit("/", 1)[1])
+    task_id = _open_task(session_factory, iid, "township_opinion")
+    login(client, "zk_leader")
+    link = f"/tasks/{task_id}"
+    assert link in client.get("/tasks?process_id=entrustment").get_data(as_text=True)
+    assert link not in client.get(f"/tasks?township_id={_org_id(session_factory, '青罕镇')}").get_data(as_text=True)
+    assert link not in client.get("/tasks?due=overdue").get_data(as_text=True)
+    assert client.get("/tasks?due=someday").status_code == 422
+    clock.advance(timedelta(days=30))
+    overdue = client.get("/tasks?due=overdue").get_data(as_text=True)
+    assert link in overdue and 'class="badge overdue"' in overdue

@@ -17,10 +17,16 @@ from workflows import processes
 from workflows.browse import townships
 from workflows.errors import ValidationFailed
 from workflows.forms import form_for
-from workflows.inbox import DUE_WINDOWS, inbox, instance_view, visible_document, visible_task
+from workflows.inbox import (
+    DUE_WINDOWS,
+    inbox,
+    instance_view,
+    procedure_ids,
+    visible_document,
+    visible_task,
+)
 
 bp = Blueprint("tasks", __name__)
-PROCEDURES = ("grant", "entrustment", "evaluation")
 
 
 class InboxArgs(BaseSchema):
@@ -29,7 +35,7 @@ class InboxArgs(BaseSchema):
     class Meta:
         unknown = EXCLUDE
 
-    process_id = fields.String(load_default=None, validate=validate.OneOf(PROCEDURES))
+    process_id = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
     township_id = id_field(load_default=None)
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_WINDOWS))
 
@@ -53,7 +59,7 @@ def inbox_page():
     rows = [] if errors else inbox(db(), acting_user(), now(), process_id=args["process_id"],
                                    township_id=args["township_id"], due_window=args["due"])
     return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw,
-                           procedures=PROCEDURES, windows=DUE_WINDOWS,
+                           procedures=procedure_ids(db()), windows=DUE_WINDOWS,
                            townships=townships(db(), principal()), now=now()), (422 if errors else 200)
 
 
