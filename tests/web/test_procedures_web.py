@@ -242,3 +242,39 @@ def test_inbox_filters_by_township_and_due_window_and_flags_overdue(client, sess
     clock.advance(timedelta(days=30))
     overdue = client.get("/tasks?due=overdue").get_data(as_text=True)
     assert link in overdue and 'class="badge overdue"' in overdue
+
+
+def _in_force(client, session_factory, app, clock) -> int:
+    started = _start(client, session_factory)
+    iid = int(started.headers["Location"].rsplit("/", 1)[1])
+    steps = [("township_opinion", "zk_leader", {"agrees": "true"}),
+             ("legal_review", "reviewer", {"review_decision": "approve", "review_opinion": "合法"}),
+             ("county_approval", "approver", {"county_decision": "approve"}),
+             ("sign_department", "nyj_officer", {"department_signed_on": "2026-03-02", "department_signatory": "李"}),
+             ("sign_township", "zk_leader", {"township_signed_on": "2026-03-02", "township_signatory": "刘"}),
+             ("publish_department", "nyj_officer", {"department_published_on": "2026-03-02",
+                                                    "department_publication_channel": "网站"}),
+             ("publish_township", "zk_leader", {"township_published_on": "2026-03-02",
+                                                "township_publication_channel": "公开栏"})]
+    for name, user, data in steps:
+        _act(client, session_factory, iid, name, user, data)
+    return iid
+
+
+def test_department_revokes_an_entrustment_with_reasons_article_20(client, session_factory, app, clock):
+    """第20条: the entrusting department supervises and may revoke; reasons are required."""
+    iid = _in_force(client, session_factory, app, clock)
+    login(client, "nyj_officer")
+    token = csrf_of(client, f"/instances/{iid}")
+    assert "撤销委托" in client.get(f"/instances/{iid}").get_data(as_text=True)
+    before = audit_count(session_factory)
+    missing = client.post(f"/instances/{iid}/revoke", data={"csrf_token": token, "revoke_on": "2026-02-30"})
+    body = missing.get_data(as_text=True)
+    assert missing.status_code == 422 and 'id="err-reason"' in body and 'id="err-revoke_on"' in body
+    assert audit_count(session_factory) == before
+    ok = client.post(f"/instances/{iid}/revoke", data={"csrf_token": token, "revoke_on": "2026-03-10",
+                                                       "reason": "乡镇执法力量不足"})
+    assert ok.status_code == 302
+    login(client, "zk_leader")
+    assert client.post(f"/instances/{iid}/revoke", data={"csrf_token": csrf_of(client, "/"),
+                                                         "revoke_on": "2026-03-10", "reason": "x"}).status_code == 403

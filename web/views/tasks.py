@@ -11,9 +11,9 @@ from models import User
 from web.auth import login_required, principal
 from web.diagram import element_states, render_svg
 from web.requests import db, end_reads, now
-from web.schemas.common import BaseSchema, id_field, load
+from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
-from workflows import processes
+from workflows import entrustment, processes
 from workflows.browse import townships
 from workflows.errors import ValidationFailed
 from workflows.forms import form_for
@@ -127,6 +127,36 @@ def instance(instance_id: int):
     view = instance_view(db(), principal(), instance_id)
     svg = render_svg(view["bpmn_xml"], element_states(view["tasks"], view["history"], now()))
     return render_template("tasks/instance.html", view=view, svg=svg, now=now())
+
+
+class RevokeForm(BaseSchema):
+    """Revocation of an entrustment: from which date, and why (reasons are required)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           error_messages={"required": "必填 / required"})
+    revoke_on = fields.Date(required=True, error_messages={
+        "required": "必填 / required", "invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"})
+
+
+@bp.post("/instances/<int:instance_id>/revoke")
+@login_required
+def revoke(instance_id: int):
+    """The entrusting department revokes an entrustment with its reasons (委托机关可随时撤销)."""
+    view = instance_view(db(), principal(), instance_id)
+    data, errors = load(RevokeForm(), form_dict(request.form))
+    if not errors:
+        user, engine = acting_user(), workflow_engine()
+        end_reads()
+        try:
+            entrustment.revoke_entrustment(db(), engine, instance_id, user, reason=data["reason"],
+                                           revoke_on=data["revoke_on"])
+            return redirect(url_for("tasks.instance", instance_id=instance_id))
+        except ValidationFailed as exc:
+            errors = exc.errors
+        view = instance_view(db(), principal(), instance_id)
+    svg = render_svg(view["bpmn_xml"], element_states(view["tasks"], view["history"], now()))
+    return render_template("tasks/instance.html", view=view, svg=svg, now=now(), errors=errors,
+                           values=request.form), 422
 
 
 @bp.get("/documents/<int:document_id>")
