@@ -25,6 +25,8 @@ class ProcessDefinition(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     content_sha256: Mapped[str] = mapped_column(String(64))
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Files its call activities reach (file name → XML), stored with it and covered by the hash.
+    includes: Mapped[dict | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime]
 
 

@@ -16,7 +16,7 @@ from workflows.case_filing import file_case
 from workflows.case_rules import Officer
 from workflows.deadline_rules import seed_deadline_rules
 
-CASE_FILES = ("case_handling.bpmn",)
+CASE_FILES = ("case_handling.bpmn", "legal_review.bpmn")
 
 
 def _delegate(session, clock, item, town, mode) -> Delegation:

@@ -6,13 +6,17 @@ from functools import lru_cache
 
 from models import Deadline
 from workflows import deadlines
+from workflows.coordination_common import service_calendar
 from workflows.legal_calendar import LegalCalendar
 from workflows.services import ServiceContext
 
 
 @lru_cache(maxsize=1)
 def legal_calendar() -> LegalCalendar:
-    """The calendar service tasks count with, built on first use (never at import)."""
+    """The calendar of case functions called outside a step, built on first use (never at import).
+
+    Service tasks use the engine's calendar (ctx.calendar) instead.
+    """
     return LegalCalendar()
 
 
@@ -24,7 +28,7 @@ def clock_view(deadline: Deadline) -> dict:
 
 def start(ctx: ServiceContext, rule_key: str, org_id: int, task_id: str, case_ref: str | None) -> dict:
     """Start the period of `rule_key` now for the organ that must act."""
-    row = deadlines.start_deadline(ctx.session, ctx.clock, legal_calendar(), rule_key,
+    row = deadlines.start_deadline(ctx.session, ctx.clock, service_calendar(ctx), rule_key,
                                    instance_id=ctx.instance_id, task_id=task_id, case_ref=case_ref,
                                    org=org_id, actor=ctx.actor_user_id)
     return clock_view(row)
@@ -44,5 +48,5 @@ def pause(ctx: ServiceContext, handle: dict, reason: str) -> dict:
 
 def resume(ctx: ServiceContext, handle: dict) -> dict:
     """Restart a paused period; its due moves by the excluded span."""
-    return clock_view(deadlines.resume(ctx.session, ctx.clock, legal_calendar(), handle["id"],
+    return clock_view(deadlines.resume(ctx.session, ctx.clock, service_calendar(ctx), handle["id"],
                                        actor=ctx.actor_user_id))

@@ -132,7 +132,7 @@ def send(ctx: ServiceContext, transfer_id: int) -> dict:
     """Service task: the receiver's answer period starts; the payload says what travels."""
     t = ctx.session.get(CaseTransfer, transfer_id)
     case = ctx.session.get(Case, t.case_id)
-    t.answer_deadline_id = start_period(ctx.session, ctx.clock, "transfer_answer", instance_id=ctx.instance_id,
+    t.answer_deadline_id = start_period(ctx, "transfer_answer", instance_id=ctx.instance_id,
                                         org_id=t.receiver_org_id, case_ref=case.case_number)
     return {"transfer_id": t.id, "case_number": case.case_number, "item_code": case.item.code,
             "reason": t.reason, "materials": t.materials, "sender_org_id": t.sender_org_id}
@@ -153,7 +153,7 @@ def answer(ctx: ServiceContext, transfer_id: int, answer: str, objection_reason)
         return {"outcome": "accepted", "handling_org_id": t.receiver_org_id}
     t.status, t.objection_reason = TransferStatus.OBJECTED, objection_reason.strip()
     county = single_org(ctx.session, OrgKind.COUNTY_GOVERNMENT)
-    t.designation_deadline_id = start_period(ctx.session, ctx.clock, "transfer_designation",
+    t.designation_deadline_id = start_period(ctx, "transfer_designation",
                                              instance_id=ctx.instance_id, org_id=county.id,
                                              case_ref=t.receiver_key)
     return {"outcome": "objected"}

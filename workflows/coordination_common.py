@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import HumanTask, Membership, Organization, OrgKind, Role, User
 from workflows.deadlines import mark_met, start_deadline
-from workflows.errors import NotFound, PermissionDenied
-from workflows.legal_calendar import LegalCalendar
+from workflows.errors import NotFound, PermissionDenied, QuanzeError
+from workflows.services import ServiceContext
 
 
-@lru_cache(maxsize=1)
-def legal_calendar() -> LegalCalendar:
-    """One calendar per process, built on first use (never at import)."""
-    return LegalCalendar()
+def service_calendar(ctx: ServiceContext):
+    """The engine's legal calendar, handed to every service task (one calendar per engine)."""
+    if ctx.calendar is None:
+        raise QuanzeError("未配置法定日历 / the engine has no legal calendar for this service task")
+    return ctx.calendar
 
 
-def start_period(session: Session, clock, rule_key: str, *, instance_id: int | None, org_id: int,
+def start_period(ctx: ServiceContext, rule_key: str, *, instance_id: int | None, org_id: int,
                  task_id: str | None = None, case_ref: str | None = None) -> int:
     """Start a deadline row for a rule and return its id (figures count it per organ)."""
-    row = start_deadline(session, clock, legal_calendar(), rule_key, instance_id=instance_id,
-                         task_id=task_id, case_ref=case_ref, org=org_id)
+    row = start_deadline(ctx.session, ctx.clock, service_calendar(ctx), rule_key,
+                         instance_id=instance_id, task_id=task_id, case_ref=case_ref, org=org_id)
     return row.id
 
 

@@ -97,7 +97,7 @@ def request_duty_access(session: Session, engine, actor: User, department_id: in
 @service_task("duty_access.open")
 def open_consultation(ctx: ServiceContext, request_id: int, township_ids: list) -> dict:
     """Service task: each township's opinion period starts."""
-    ids = {str(t): start_period(ctx.session, ctx.clock, "duty_township_opinion", instance_id=ctx.instance_id,
+    ids = {str(t): start_period(ctx, "duty_township_opinion", instance_id=ctx.instance_id,
                                 org_id=t, case_ref=f"ZZ-{request_id}") for t in township_ids}
     return {"deadline_ids": ids}
 
@@ -117,7 +117,7 @@ def gather(ctx: ServiceContext, request_id: int, county_government_id: int) -> d
     """Service task: opinions are in; the county's decision period starts."""
     request = ctx.session.get(DutyAccessRequest, request_id)
     request.status = "deciding"
-    deadline = start_period(ctx.session, ctx.clock, "duty_county_decision", instance_id=ctx.instance_id,
+    deadline = start_period(ctx, "duty_county_decision", instance_id=ctx.instance_id,
                             org_id=county_government_id, case_ref=f"ZZ-{request_id}")
     against = [o.township_id for o in request.opinions if not o.agrees]
     return {"deadline_id": deadline, "objecting_townships": against}

@@ -110,7 +110,7 @@ def invite(ctx: ServiceContext, operation_id: int) -> dict:
     """Service task: each invited department's confirmation period starts."""
     operation = ctx.session.get(JointOperation, operation_id)
     for p in operation.participants:
-        p.deadline_id = start_period(ctx.session, ctx.clock, "joint_confirm", instance_id=ctx.instance_id,
+        p.deadline_id = start_period(ctx, "joint_confirm", instance_id=ctx.instance_id,
                                      org_id=p.org_id, case_ref=f"LH-{operation_id}")
     return {"invited": [p.org_id for p in operation.participants]}
 
@@ -142,7 +142,7 @@ def held(ctx: ServiceContext, operation_id: int, confirmed: list, held_on: str) 
     """Service task: the operation took place; each participant's findings period starts."""
     operation = ctx.session.get(JointOperation, operation_id)
     operation.status = "held"
-    ids = {str(org): start_period(ctx.session, ctx.clock, "joint_findings", instance_id=ctx.instance_id,
+    ids = {str(org): start_period(ctx, "joint_findings", instance_id=ctx.instance_id,
                                   org_id=org, case_ref=f"LH-{operation_id}")
            for org in (c["org_id"] for c in confirmed)}
     return {"held_on": held_on, "deadline_ids": ids}
@@ -172,7 +172,7 @@ def consolidate(ctx: ServiceContext, operation_id: int) -> dict:
         routed.append({"item_code": f.item_code, "org_id": answer.acting_org.id, "org": answer.acting_org.name,
                        "mode": answer.mode})
     operation.status = "consolidated"
-    publication = start_period(ctx.session, ctx.clock, "gb118_publish_other", instance_id=ctx.instance_id,
+    publication = start_period(ctx, "gb118_publish_other", instance_id=ctx.instance_id,
                                org_id=operation.initiator_org_id, case_ref=f"LH-{operation_id}")
     return {"follow_ups": routed, "publication_deadline_id": publication}
 

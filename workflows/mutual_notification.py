@@ -108,7 +108,7 @@ def acknowledge_notification(session: Session, engine, notification_id: int, use
 def open_acknowledgement(ctx: ServiceContext, notification_id: int, recipient_org_id: int, ack_rule: str) -> dict:
     """Service task: the acknowledgement period starts when the notice is sent."""
     notice = ctx.session.get(MutualNotification, notification_id)
-    notice.deadline_id = start_period(ctx.session, ctx.clock, ack_rule, instance_id=ctx.instance_id,
+    notice.deadline_id = start_period(ctx, ack_rule, instance_id=ctx.instance_id,
                                       org_id=recipient_org_id, case_ref=f"MN-{notification_id}")
     return {"deadline_id": notice.deadline_id}
 

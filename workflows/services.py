@@ -35,6 +35,7 @@ class ServiceContext:
     business_key: str | None
     actor_user_id: int | None
     now: datetime
+    calendar: object = None  # the engine's legal calendar (LegalCalendar), shared by every step
 
 
 ServiceFn = Callable[..., object]

@@ -119,7 +119,7 @@ def _dispatch_target(session: Session, order: WorkOrder, target_org_id: int) -> 
 def open_order(ctx: ServiceContext, work_order_id: int) -> dict:
     """Service task: the dispatch limit runs from intake (≤24 h general, ≤1 h emergency)."""
     order = ctx.session.get(WorkOrder, work_order_id)
-    order.dispatch_deadline_id = start_period(ctx.session, ctx.clock, DISPATCH_RULE[order.urgency],
+    order.dispatch_deadline_id = start_period(ctx, DISPATCH_RULE[order.urgency],
                                               instance_id=ctx.instance_id, org_id=order.township_id,
                                               case_ref=order.number)
     township = ctx.session.get(Organization, order.township_id)
@@ -134,7 +134,7 @@ def dispatch(ctx: ServiceContext, work_order_id: int, target_org_id: int) -> dic
     target, level = _dispatch_target(ctx.session, order, target_org_id)
     meet_period(ctx.session, ctx.clock, order.dispatch_deadline_id, ctx.actor_user_id)
     order.assigned_org_id, order.level, order.dispatched_at = target.id, level, ctx.now
-    order.feedback_deadline_id = start_period(ctx.session, ctx.clock, FEEDBACK_RULE[order.urgency],
+    order.feedback_deadline_id = start_period(ctx, FEEDBACK_RULE[order.urgency],
                                               instance_id=ctx.instance_id, org_id=target.id,
                                               case_ref=order.number)
     return {"assigned_org_id": target.id, "level": level}
@@ -155,7 +155,7 @@ def handle(ctx: ServiceContext, work_order_id: int, outcome: str, feedback, reso
                         actor=ctx.actor_user_id)
         order.assigned_org_id = order.level = order.feedback_deadline_id = None
         # 首接负责制: the ticket goes back to the command centre that received it, never to the caller.
-        order.dispatch_deadline_id = start_period(ctx.session, ctx.clock, DISPATCH_RULE[order.urgency],
+        order.dispatch_deadline_id = start_period(ctx, DISPATCH_RULE[order.urgency],
                                                   instance_id=ctx.instance_id, org_id=order.township_id,
                                                   case_ref=order.number)
         return {"objected": True}

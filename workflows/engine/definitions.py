@@ -16,6 +16,7 @@ from workflows.engine.sandbox import ScriptRefused, check_source
 from workflows.services import ServiceRegistry
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ParsedFile:
     xml: str
     specs: dict[str, tuple] = field(default_factory=dict)  # process id → (spec, subprocess specs)
     errors: list[DefinitionError] = field(default_factory=list)
+    includes: dict[str, str] = field(default_factory=dict)  # called file name → its XML
 
 
 def content_hash(content: bytes) -> str:
@@ -107,13 +109,55 @@ def _element_at_line(content: bytes, line) -> str:
     return f"line {line}"
 
 
-def parse_file(file_name: str, content: bytes, services: ServiceRegistry) -> ParsedFile:
-    """XSD-validate and parse one file; collect every error instead of stopping at the first."""
-    parsed = ParsedFile(file_name, content_hash(content), content.decode("utf-8"))
+def bundle_hash(content: bytes, includes: dict[str, str]) -> str:
+    """The identity of a file together with the files its call activities use.
+
+    A file that calls nothing keeps its plain content hash; otherwise a change in any called
+    file is a new version, so an instance stays pinned to every file it runs on.
+    """
+    if not includes:
+        return content_hash(content)
+    digest = hashlib.sha256(content_hash(content).encode())
+    for name in sorted(includes):
+        digest.update(f"\0{name}\0{content_hash(includes[name].encode('utf-8'))}".encode())
+    return digest.hexdigest()
+
+
+def _tree(content: bytes):
+    try:
+        return etree.fromstring(content)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def process_ids_of(content: bytes) -> set[str]:
+    """The ids of the processes a file defines."""
+    root = _tree(content)
+    return set() if root is None else set(root.xpath("//bpmn:process/@id", namespaces=BPMN_NS))
+
+
+def call_targets(content: bytes) -> list[tuple[str, str]]:
+    """(call activity id, called process id) for every call activity of a file."""
+    root = _tree(content)
+    if root is None:
+        return []
+    return [(node.get("id", ""), node.get("calledElement", ""))
+            for node in root.xpath("//bpmn:callActivity", namespaces=BPMN_NS)]
+
+
+def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
+               includes: dict[str, str] | None = None) -> ParsedFile:
+    """XSD-validate and parse one file (with the files it calls); collect every error."""
+    includes = includes or {}
+    parsed = ParsedFile(file_name, bundle_hash(content, includes), content.decode("utf-8"),
+                        includes=dict(includes))
     parser = QuanzeBpmnParser()
     try:
         parser.add_bpmn_str(content, filename=file_name)
-        for process_id in parser.get_process_ids():
+        for name in sorted(includes):  # called processes become subprocess specs
+            parser.add_bpmn_str(includes[name].encode("utf-8"), filename=name)
+        own = process_ids_of(content)
+        for process_id in (p for p in parser.get_process_ids() if p in own):
             spec = parser.get_spec(process_id)
             subs = parser.get_subprocess_specs(process_id)
             parsed.specs[process_id] = (spec, subs)
@@ -134,13 +178,51 @@ def bpmn_files(bpmn_dir: str | Path) -> list[Path]:
     return sorted(Path(bpmn_dir).glob("*.bpmn"))
 
 
+def process_index(bpmn_dir: str | Path) -> dict[str, Path]:
+    """Process id → the file of the folder that defines it (the first, in name order)."""
+    index: dict[str, Path] = {}
+    for path in bpmn_files(bpmn_dir):
+        for process_id in sorted(process_ids_of(path.read_bytes())):
+            index.setdefault(process_id, path)
+    return index
+
+
+def called_files(path: Path, index: dict[str, Path]) -> dict[str, str]:
+    """File name → XML of every other file the file's call activities reach, transitively."""
+    found: dict[str, str] = {}
+    pending = [path]
+    while pending:
+        for _element, target in call_targets(pending.pop().read_bytes()):
+            called = index.get(target)
+            if called is not None and called != path and called.name not in found:
+                found[called.name] = called.read_text(encoding="utf-8")
+                pending.append(called)
+    return found
+
+
+def load_file(path: Path, index: dict[str, Path], services: ServiceRegistry) -> ParsedFile:
+    """Parse a file of the folder together with the files it calls."""
+    return parse_file(path.name, path.read_bytes(), services, called_files(path, index))
+
+
+def missing_call_targets(path: Path, index: dict[str, Path]) -> list[DefinitionError]:
+    """Call activities whose called process no file of the folder defines."""
+    return [DefinitionError(path.name, element,
+                            f"调用的流程不存在：{target} / call activity calls a process no file "
+                            f"defines: {target!r}")
+            for element, target in call_targets(path.read_bytes()) if target not in index]
+
+
 def check_folder(bpmn_dir: str | Path, services: ServiceRegistry) -> list[DefinitionError]:
     """Validate every file; each error names its file and element id (`quanze bpmn check`)."""
     errors: list[DefinitionError] = []
     seen: dict[str, str] = {}
+    index = process_index(bpmn_dir)
     for path in bpmn_files(bpmn_dir):
-        parsed = parse_file(path.name, path.read_bytes(), services)
-        errors += parsed.errors
+        missing = missing_call_targets(path, index)
+        parsed = load_file(path, index, services)
+        # A missing target also fails Spiff's parse; the element-named error says it better.
+        errors += missing or parsed.errors
         for process_id in parsed.specs:
             if process_id in seen:
                 errors.append(DefinitionError(

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from models import ProcessDefinition, ProcessInstance
 from workflows.audit import append
 from workflows.db import unit_of_work
-from workflows.engine.definitions import bpmn_files, check_folder, parse_file
+from workflows.engine.definitions import (
+    bpmn_files,
+    check_folder,
+    load_file,
+    parse_file,
+    process_index,
+)
 from workflows.engine.live import LiveWorkflows
 from workflows.engine.sandbox import Sandbox, ScriptRefused
 from workflows.engine.scripting import Calendar, QuanzeScriptEngine, StepContext, build_helpers
@@ -90,8 +96,9 @@ class Engine:
                                    "流程定义有误 / BPMN definitions are invalid")
         current: list[ProcessDefinition] = []
         with unit_of_work(session):
+            index = process_index(self.bpmn_dir)
             for path in bpmn_files(self.bpmn_dir):
-                parsed = parse_file(path.name, path.read_bytes(), self.services)
+                parsed = load_file(path, index, self.services)  # with the files it calls
                 for process_id, specs in parsed.specs.items():
                     row = self._store(session, parsed, process_id)
                     self._specs[(parsed.sha256, process_id)] = specs
@@ -106,6 +113,7 @@ class Engine:
         if row is None:
             row = ProcessDefinition(process_id=process_id, file_name=parsed.file_name,
                                     content_sha256=parsed.sha256, bpmn_xml=parsed.xml,
+                                    includes=parsed.includes or None,
                                     created_at=self.clock.now())
             session.add(row)
             session.flush()
@@ -128,7 +136,7 @@ class Engine:
         key = (definition.content_sha256, definition.process_id)
         if key not in self._specs:
             parsed = parse_file(definition.file_name, definition.bpmn_xml.encode("utf-8"),
-                                self.services)
+                                self.services, definition.includes)
             self._specs[key] = parsed.specs[definition.process_id]
         return self._specs[key]
 
@@ -145,7 +153,7 @@ class Engine:
 
     def script_engine(self, step: StepContext) -> QuanzeScriptEngine:
         """A fresh sandboxed script engine bound to one step's session and actor."""
-        return QuanzeScriptEngine(self.sandbox, self.clock, self.services, step)
+        return QuanzeScriptEngine(self.sandbox, self.clock, self.services, step, self.calendar)
 
     def evaluate(self, workflow, task, expression: str):
         """Evaluate an expression (a `due` property) over a task's data in the sandbox."""

@@ -1,17 +1,26 @@
 """Lanes name roles; instance data names organizations (design.md §3).
 
 A user task's lane picks the role and the data key holding the organization id; the task's
-extension properties `role` and `orgKey` override either. The Township lane defaults to the
+extension properties `role` and `orgKey` override either; `roleByOrgKind`
+("township:township_officer,county_department:county_officer") picks the role by the kind of the
+organization the data names, so one step serves a township or a county department. The Township
+lane defaults to the
 township leader (乡镇负责人): a township's opinion or acceptance of a power is a decision of the
 township government; enforcement work inside a township overrides `role` to township_officer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from models import Role
+from sqlalchemy import select
+
+from models import Organization, OrgKind, Role
 from workflows.errors import QuanzeError
+from workflows.forms import EMPTY_FORM, form_for
+
+OrgKindLookup = Callable[[int], str | None]
 
 LANE_ROLES: dict[str, tuple[Role, str]] = {
     "CountyDepartment": (Role.COUNTY_OFFICER, "department_id"),
@@ -51,20 +60,77 @@ def _role_and_key(task_spec) -> tuple[str | None, str | None]:
     return props.get("role", role), props.get("orgKey", key)
 
 
+def roles_by_org_kind(task_spec) -> dict[str, str]:
+    """The `roleByOrgKind` property as {organization kind: role} ('kind:role,kind:role')."""
+    raw = _properties(task_spec).get("roleByOrgKind", "")
+    pairs = (part.partition(":") for part in raw.split(",") if part.strip())
+    return {kind.strip(): role.strip() for kind, _, role in pairs}
+
+
+def _by_kind_problem(by_kind: dict[str, str]) -> str | None:
+    kinds, roles = {k.value for k in OrgKind}, {r.value for r in Role}
+    for kind, role in by_kind.items():
+        if kind not in kinds:
+            return f"roleByOrgKind 中未知机构类型 / unknown organization kind in roleByOrgKind: {kind!r}"
+        if role not in roles:
+            return f"roleByOrgKind 中未知角色 / unknown role in roleByOrgKind: {role!r}"
+    return None
+
+
 def assignment_problem(task_spec) -> str | None:
     """Why a human task could never be assigned, or None (checked by `quanze bpmn check`)."""
     if not getattr(task_spec, "manual", False):
         return None
     role, key = _role_and_key(task_spec)
-    if role is None or key is None:
+    by_kind = roles_by_org_kind(task_spec)
+    if (role is None and not by_kind) or key is None:
         return (f"泳道 {task_spec.lane!r} 无对应角色，且未设置 role/orgKey 属性 / lane "
                 f"{task_spec.lane!r} maps to no role and the task sets no role/orgKey property")
-    if role not in {r.value for r in Role}:
+    if role is not None and role not in {r.value for r in Role}:
         return f"未知角色 / unknown role: {role}"
+    return _by_kind_problem(by_kind)
+
+
+def org_kind_lookup(connection) -> OrgKindLookup:
+    """Organization id → its kind, read on the step's connection."""
+    organizations = Organization.__table__
+
+    def kind_of(org_id: int) -> str | None:
+        found = connection.execute(
+            select(organizations.c.kind).where(organizations.c.id == org_id)).scalar()
+        return None if found is None else str(found)
+
+    return kind_of
+
+
+def _role_for(task_spec, role: str | None, org_id: int, org_kind: OrgKindLookup | None) -> str:
+    """The declared role for the organization's kind, else the lane's or `role` property."""
+    by_kind = roles_by_org_kind(task_spec)
+    if by_kind and org_kind is not None:
+        kind = org_kind(org_id)
+        if kind in by_kind:
+            return by_kind[kind]
+    if role is None:
+        raise AssignmentError(
+            f"任务 {task_spec.name} 未为机构 {org_id} 的类型声明角色 / task {task_spec.name} "
+            f"declares no role for the kind of organization {org_id}",
+            task=task_spec.name, organization_id=org_id)
+    return role
+
+
+def own_form_key(task_spec) -> str | None:
+    """'process.task' of the task's own process when a form is registered there.
+
+    A task inside a called process (e.g. legal_review) finds its form under that process,
+    not under the instance's top process; other tasks keep the top-process lookup.
+    """
+    process = getattr(getattr(task_spec, "_wf_spec", None), "name", None)
+    if process and form_for(process, task_spec.name) is not EMPTY_FORM:
+        return f"{process}.{task_spec.name}"
     return None
 
 
-def assign(task_spec, data: dict) -> Assignment:
+def assign(task_spec, data: dict, org_kind: OrgKindLookup | None = None) -> Assignment:
     """The role and organization for a ready user task, from its lane, properties and data."""
     role, key = _role_and_key(task_spec)
     problem = assignment_problem(task_spec)
@@ -78,10 +144,10 @@ def assign(task_spec, data: dict) -> Assignment:
     props = _properties(task_spec)
     return Assignment(
         lane=task_spec.lane,
-        role=role,
+        role=_role_for(task_spec, role, org_id, org_kind),
         organization_id=org_id,
         title=props.get("title") or task_spec.bpmn_name or task_spec.name,
         needs_certificate=props.get("needsCertificate", "").lower() == "true",
-        form_key=props.get("formKey"),
+        form_key=props.get("formKey") or own_form_key(task_spec),
         due_expression=props.get("due"),
     )

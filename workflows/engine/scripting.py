@@ -10,6 +10,7 @@ from typing import Protocol
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from workflows.clock import end_of_legal_day, legal_date, start_of_legal_day
+from workflows.deadline_periods import make_rule_due, shipped_rule_periods
 from workflows.engine.sandbox import Sandbox
 from workflows.errors import QuanzeError
 from workflows.services import ServiceContext, ServiceRegistry
@@ -46,6 +47,7 @@ class UnknownService(QuanzeError):
 
 def build_helpers(clock, calendar: Calendar | None) -> dict:
     """The named helpers every script, condition and timer expression may call."""
+    by_rule = make_rule_due(shipped_rule_periods(), calendar, clock)
 
     def now() -> str:
         return clock.now().isoformat()
@@ -58,6 +60,12 @@ def build_helpers(clock, calendar: Calendar | None) -> dict:
             raise QuanzeError("未配置法定日历 / no legal calendar configured for due()")
         begin = datetime.fromisoformat(start) if start else clock.now()
         return calendar.due(begin, amount, unit).due_at.isoformat()
+
+    def rule_due(rule_key: str, start_iso: str | None = None) -> str:
+        # Legal periods are data (design.md §4): the rule file names amount and unit.
+        if calendar is None:
+            raise QuanzeError("未配置法定日历 / no legal calendar configured for rule_due()")
+        return by_rule(rule_key, start_iso)
 
     def end_of_day(iso_date: str) -> str:
         return end_of_legal_day(date.fromisoformat(iso_date[:10])).isoformat()
@@ -72,7 +80,7 @@ def build_helpers(clock, calendar: Calendar | None) -> dict:
         return legal_date(datetime.fromisoformat(iso_instant)).isoformat()
 
     return {
-        "now": now, "today": today, "due": due, "end_of_day": end_of_day,
+        "now": now, "today": today, "due": due, "rule_due": rule_due, "end_of_day": end_of_day,
         "start_of_day": start_of_day, "add_days": add_days, "legal_date": to_legal_date,
     }
 
@@ -81,10 +89,11 @@ class QuanzeScriptEngine(PythonScriptEngine):
     """Evaluates through the sandbox; service tasks call only allow-listed functions."""
 
     def __init__(self, sandbox: Sandbox, clock, services: ServiceRegistry,
-                 step: StepContext | None = None) -> None:
+                 step: StepContext | None = None, calendar: Calendar | None = None) -> None:
         super().__init__(environment=None)
         self.sandbox = sandbox
         self.clock = clock
+        self.calendar = calendar
         self.services = services
         self.step = step or StepContext()
 
@@ -113,7 +122,7 @@ class QuanzeScriptEngine(PythonScriptEngine):
         ctx = ServiceContext(
             session=self.step.session, clock=self.clock, instance_id=self.step.instance_id,
             business_key=self.step.business_key, actor_user_id=self.step.actor_user_id,
-            now=self.clock.now(),
+            now=self.clock.now(), calendar=self.calendar,
         )
         # Spiff json.loads the answer; a non-JSON-native result fails here, loudly.
         return json.dumps(fn(ctx, **params))

@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from models import HumanTask, ProcessInstance
 from models.engine import OPEN_TASK_STATES
-from workflows.engine.lanes import assign
+from workflows.engine.lanes import assign, org_kind_lookup
 from workflows.errors import Conflict
 from workflows.fastsql import fast
 
@@ -208,7 +208,7 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engi
 
 def _create_row(connection, instance, workflow, engine, task_id, task, now):
     """Insert the row of one newly ready user task; returns its id."""
-    who = assign(task.task_spec, task.data)
+    who = assign(task.task_spec, task.data, org_kind_lookup(connection))
     due_at = None
     if who.due_expression:
         due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))
