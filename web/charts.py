@@ -38,3 +38,10 @@ def overdue_chart(figures: list[dict]) -> Markup:
     top = max([f["overdue"] for f in figures] + [1])
     return bar_chart([(f["name"], f["overdue"], str(f["overdue"])) for f in figures], maximum=top,
                      colour="#b42318")
+
+
+def cases_chart(rows: list[tuple[str, str, int]]) -> Markup:
+    """Cases per catalogue item."""
+    top = max([count for _code, _name, count in rows] + [1])
+    return bar_chart([(code, count, f"{count} {name[:14]}") for code, name, count in rows], maximum=top,
+                     colour="#1d4ed8")

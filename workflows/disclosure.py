@@ -1,14 +1,15 @@
-"""Published penalty decisions (事后公开) a township's public page shows, within retention."""
+"""Case figures for the public page (事后公开, within retention) and the dashboard (cases by item)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Case, CaseStatus, PartyKind
+from models import Case, CaseStatus, PartyKind, PowerItem
+from workflows.access import Principal
 from workflows.cases import retention_until
 
 
@@ -51,3 +52,14 @@ def published_decisions(session: Session, township_id: int, on: date) -> list[Pu
             str(case.fine_amount) if case.fine_amount is not None else None, case.decided_on,
             case.published_on, case.enforcement_subject_org.name, until))
     return shown
+
+
+def cases_by_item(session: Session, principal: Principal) -> list[tuple[str, str, int]]:
+    """(code, name, number of cases) per item, within the user's scope, most cases first."""
+    query = (select(PowerItem.code, PowerItem.name_zh, func.count(Case.id))
+             .join(Case, Case.item_id == PowerItem.id).group_by(PowerItem.code, PowerItem.name_zh))
+    if not principal.is_county_wide:
+        query = query.where(or_(Case.township_id.in_(principal.township_ids or {-1}),
+                                PowerItem.department_id.in_(principal.department_ids or {-1})))
+    rows = session.execute(query.order_by(func.count(Case.id).desc(), PowerItem.code)).all()
+    return [(code, name, count) for code, name, count in rows]

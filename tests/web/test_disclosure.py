@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import Case, CaseStatus, DecisionKind, Organization, PartyKind, PowerItem
+from tests.web.conftest import login
 
 
 def _case(s, number: str, party: str, kind: PartyKind, published: date, status=CaseStatus.PUBLISHED):
@@ -34,3 +35,15 @@ def test_public_page_shows_decisions_in_retention_and_masks_citizens(client, ses
     assert "郑口罚〔2023〕2号" not in body  # a citizen's decision: past its 2 years
     assert "郑口罚〔2022〕3号" in body and "某某商贸有限公司" in body  # an organisation's: 5 years
     assert "郑口罚〔2025〕4号" not in body  # withdrawn
+
+
+def test_dashboard_counts_cases_by_item_within_scope(client, session_factory, clock):
+    with session_factory() as s, s.begin():
+        s.info["now"] = clock.now()
+        _case(s, "郑口罚〔2026〕9号", "赵六", PartyKind.CITIZEN, date(2026, 2, 1))
+    login(client, "zk_officer1")
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "案件数（按事项）" in body and "ILLUS-" in body
+    login(client, "qh_officer1")
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "ILLUS-" not in body  # 郑口镇's case is outside 青罕镇's scope

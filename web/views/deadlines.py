@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, fields
 
 from models import DeadlineStatus
 from web.auth import login_required, principal
-from web.charts import on_time_chart, overdue_chart
+from web.charts import cases_chart, on_time_chart, overdue_chart
 from web.requests import clock, db, end_reads, today
 from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
@@ -17,6 +17,7 @@ from workflows.access import visible_township_ids
 from workflows.clock import start_of_legal_day
 from workflows.deadline_figures import deadline_figures
 from workflows.deadlines import list_deadlines
+from workflows.disclosure import cases_by_item
 from workflows.notifications import list_notifications, mark_read
 
 bp = Blueprint("deadlines", __name__)
@@ -80,8 +81,9 @@ def dashboard():
                          visible_township_ids(me) if not me.department_ids else None)
         dept_scope = None if me.is_county_wide else me.department_ids
         depts = _visible(deadline_figures(db(), start=span[0], end=span[1], group_by="department"), dept_scope)
+    by_item = cases_by_item(db(), me)
     return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
-                           towns=towns, depts=depts,
+                           towns=towns, depts=depts, by_item=by_item, cases_chart=cases_chart(by_item),
                            charts={"town_rate": on_time_chart(towns), "town_overdue": overdue_chart(towns),
                                    "dept_rate": on_time_chart(depts), "dept_overdue": overdue_chart(depts)}
                            ), (422 if errors else 200)
