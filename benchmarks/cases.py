@@ -178,10 +178,12 @@ def bare_instance(engine, session, data, step_times, sizes=None) -> None:
 
 
 def setup(folder: Path, services: ServiceRegistry):
-    """A fresh SQLite (WAL) file, the world, and an engine over case_handling.bpmn only."""
+    """A fresh SQLite (WAL) file, the world, and an engine over case_handling.bpmn and the
+    legal_review.bpmn its call activity uses."""
     bpmn = folder / "bpmn"
     bpmn.mkdir()
     shutil.copy(BPMN, bpmn / BPMN.name)
+    shutil.copy(BPMN.with_name("legal_review.bpmn"), bpmn / "legal_review.bpmn")
     db = make_engine(f"sqlite:///{folder / 'bench.db'}")
     Base.metadata.create_all(db)
     session = make_session_factory(db)()

@@ -9,13 +9,12 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from models import Case, Deadline, Role, User
+from models import Case, Deadline
 from tests.case_world import at, build_case_county, file, officers
-from tests.procedure_world import BPMN_DIR, _user, fingerprint, in_transaction
+from tests.procedure_world import BPMN_DIR, fingerprint, in_transaction
 from workflows import processes
 from workflows.case_filing import (
     extend_decision_clock,
-    file_case,
     pause_decision_clock,
     resume_decision_clock,
     revoke_decision,
@@ -314,22 +313,6 @@ def test_save_and_reload_at_every_wait_state_with_a_fresh_engine(session, c):
         assert "legal_review" in blob and "spec" not in json.loads(blob)
         c.act(session, iid, *step)
     assert c.open_tasks(session, iid) == ["decide"]
-
-
-def test_a_county_department_case_is_refused_clearly_by_this_procedure(session, c):
-    """CGJ-02 is the county bureau's own; its cases are not run by the township procedure (lanes)."""
-    with session.begin():
-        for n in (1, 2):
-            _user(session, c.clock, f"cgj_team{n}", c.orgs["cgj"], Role.TOWNSHIP_OFFICER, f"冀执cgj{n}")
-    team = [Officer(session.scalars(select(User.id).where(User.username == f"cgj_team{n}")).one(), f"冀执cgj{n}")
-            for n in (1, 2)]
-    before = fingerprint(session)
-    with pytest.raises(ValidationFailed) as err:
-        in_transaction(session, file_case, session, c.engine, session.scalars(select(User).where(
-            User.username == "cgj_team1")).one(), item_code="CGJ-02", township=c.orgs["zk"],
-            handling_org=c.orgs["cgj"], case_number="城管罚1", party_name="李四", party_kind="citizen",
-            facts_summary="占道", violation_on=date(2026, 2, 1), officers=team)
-    assert "handling_org" in err.value.errors and fingerprint(session) == before
 
 
 def test_revoking_an_unpublished_decision_is_a_conflict(session, c):

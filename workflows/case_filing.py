@@ -71,6 +71,22 @@ def _process_data(case: Case, answer, reviewer: Organization, item) -> dict:
             **FORM_DEFAULTS}
 
 
+# Who acts for the handling organ: its officers investigate; its head (a township's leader,
+# a department's officers — there is no department-head role) decides and controls the clock.
+OFFICER_ROLE = {OrgKind.TOWNSHIP: Role.TOWNSHIP_OFFICER, OrgKind.COUNTY_DEPARTMENT: Role.COUNTY_OFFICER}
+HEAD_ROLE = {OrgKind.TOWNSHIP: Role.TOWNSHIP_LEADER, OrgKind.COUNTY_DEPARTMENT: Role.COUNTY_OFFICER}
+
+
+def _handling_role(org: Organization, roles: dict[OrgKind, Role]) -> Role:
+    """The role an organ's staff need here; only townships and county departments handle cases."""
+    role = roles.get(OrgKind(org.kind))
+    if role is None:
+        raise ValidationFailed({"handling_org": [
+            f"{org.name} 不是乡镇或县直部门，不能办理案件 / {org.name} is neither a township nor a "
+            f"county department and cannot handle cases"]})
+    return role
+
+
 def file_case(session: Session, engine, actor: User, *, item_code: str, township: Organization,
               handling_org: Organization, case_number: str, party_name: str, party_kind: str,
               facts_summary: str, violation_on: date, officers: list[Officer], harm: bool = False,
@@ -79,15 +95,16 @@ def file_case(session: Session, engine, actor: User, *, item_code: str, township
     _check_party(party_name, party_kind, facts_summary)
     filed_on = filed_on or engine.clock.today()
     with unit_of_work(session):
-        require_role(session, actor, Role.TOWNSHIP_OFFICER, handling_org)
+        require_role(session, actor, _handling_role(handling_org, OFFICER_ROLE), handling_org)
         _check_number_free(session, case_number)
+        if handling_org.kind == OrgKind.COUNTY_DEPARTMENT:
+            # 行政处罚法 第24条 practice: once a grant is effective the department no longer acts
+            # on that item in that township; items not delegated stay with it.
+            registry.department_may_act(session, item_code, township.id, filed_on)
         answer = registry.who(session, item_code, township.id, filed_on)
         check_competence(answer, handling_org)
         check_limitation(violation_on, filed_on, harm)
         check_officers(session, handling_org, officers, filed_on)
-        if handling_org.kind != OrgKind.TOWNSHIP:
-            raise ValidationFailed({"handling_org": [
-                "本流程办理乡镇实施的案件 / this procedure handles cases a township acts on"]})
         case = Case(case_number=case_number, item_id=_item_id(session, answer.item_code),
                     township_id=township.id, handling_org_id=handling_org.id,
                     enforcement_subject_org_id=answer.enforcement_subject.id,
@@ -127,7 +144,7 @@ def pause_decision_clock(session: Session, clock, case_id: int, actor: User, rea
     """听证、公告、检测鉴定期间不计入办案期限 (市场监督管理行政处罚程序规定)."""
     with unit_of_work(session):
         case = get_case(session, case_id)
-        require_role(session, actor, Role.TOWNSHIP_LEADER, case.handling_org)
+        require_role(session, actor, _handling_role(case.handling_org, HEAD_ROLE), case.handling_org)
         return deadlines.pause(session, clock, decision_clock(session, case).id, reason, actor=actor)
 
 
@@ -135,7 +152,7 @@ def resume_decision_clock(session: Session, clock, case_id: int, actor: User) ->
     """The excluded period ended; the 90 days run on, the due moved by the excluded span."""
     with unit_of_work(session):
         case = get_case(session, case_id)
-        require_role(session, actor, Role.TOWNSHIP_LEADER, case.handling_org)
+        require_role(session, actor, _handling_role(case.handling_org, HEAD_ROLE), case.handling_org)
         return deadlines.resume(session, clock, legal_calendar(), decision_clock(session, case).id, actor=actor)
 
 
@@ -157,7 +174,7 @@ def revoke_decision(session: Session, engine, case_id: int, actor: User, *, reas
         raise ValidationFailed({"reason": ["须说明撤销理由 / a reason is required"]})
     with unit_of_work(session):
         case = get_case(session, case_id)
-        require_role(session, actor, Role.TOWNSHIP_LEADER, case.handling_org)
+        require_role(session, actor, _handling_role(case.handling_org, HEAD_ROLE), case.handling_org)
         instance = session.get(ProcessInstance, case.instance_id)
         if case.status != CaseStatus.PUBLISHED or instance is None:
             raise Conflict(f"案件 {case.case_number} 的决定未公示，无须撤回 / the decision is not published",
