@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from models import HumanTask, ProcessDefinition, ProcessInstance
 from tests.engine_support import World, build_world
 from workflows import processes
+from workflows.deadline_periods import compute_due, shipped_rule_periods
 from workflows.engine import Engine
 from workflows.engine.definitions import check_folder
+from workflows.engine.scripting import StepContext
 from workflows.errors import ValidationFailed
 from workflows.forms import Field, Form, register_form
 from workflows.legal_calendar import LegalCalendar
@@ -144,3 +146,82 @@ def test_check_refuses_an_unknown_kind_in_role_by_org_kind(tmp_path, world):
     errors = check_folder(tmp_path, world.services)
     assert [(e.file_name, e.element_id) for e in errors] == [("feature_callee.bpmn", "check")]
     assert "county_dept" in errors[0].message
+
+
+RACE = (HEAD.format(pid="feature_race")
+        + '<bpmn:message id="m" name="answer_received"/>'
+        '<bpmn:process id="feature_race" isExecutable="true">'
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>'
+        '<bpmn:eventBasedGateway id="g"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="g" targetRef="answer"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="lapse"/>'
+        '<bpmn:intermediateCatchEvent id="answer"><bpmn:messageEventDefinition messageRef="m">'
+        '<bpmn:extensionElements><spiffworkflow:messageVariable>answer</spiffworkflow:messageVariable>'
+        '</bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:intermediateCatchEvent>'
+        '<bpmn:intermediateCatchEvent id="lapse"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDate>rule_due('transfer_answer')</bpmn:timeDate>"
+        '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="answer" targetRef="answered"/>'
+        '<bpmn:endEvent id="answered"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="lapse" targetRef="lapsed"/>'
+        '<bpmn:endEvent id="lapsed"/>'
+        '</bpmn:process>\n' + DI.format(pid="feature_race"))
+
+
+@pytest.fixture
+def race(session, world) -> World:
+    """A message racing a legal period behind an event-based gateway."""
+    (world.engine.bpmn_dir / "feature_race.bpmn").write_text(RACE, encoding="utf-8")
+    world.engine.sync_definitions(session)
+    session.commit()
+    return world
+
+
+def _due_of_rule(world, key: str):
+    """The due instant of a shipped rule counted from now on the engine's calendar."""
+    period = shipped_rule_periods()[key]
+    return compute_due(world.engine.calendar, period, world.engine.clock.now()).due_at
+
+
+def test_a_timer_behind_an_event_based_gateway_sets_next_wake_and_fires(session, race, clock):
+    """The gateway's period (transfer_answer, 5 working days) is stored and woken by the scheduler."""
+    due = _due_of_rule(race, "transfer_answer")
+    instance = processes.start(session, race.engine, "feature_race", data={}, actor=race.officer)
+    session.expire_all()
+    row = session.get(ProcessInstance, instance.id)
+    assert (row.status, row.next_wake_at) == ("waiting", due)
+    clock.set(due)
+    fresh = Engine(race.engine.bpmn_dir, clock, LegalCalendar(), race.services)  # loads the blob
+    fresh.sync_definitions(session)
+    session.commit()
+    assert processes.wake_due_instances(session, fresh, clock.now()) == 1
+    session.expire_all()
+    row = session.get(ProcessInstance, instance.id)
+    assert (row.status, row.next_wake_at) == ("completed", None)
+    # The fired timer is kept in the state as an event; the blob restores.
+    spec, subs = fresh.specs_of(session.get(ProcessDefinition, row.definition_id))
+    restored = fresh.serializer.loads(row.state, spec, subs, fresh.script_engine(StepContext()))
+    assert restored.completed
+
+
+def test_a_message_behind_an_event_based_gateway_is_delivered(session, race):
+    """send_message finds the catch event behind the gateway; the payload alone lands in data."""
+    instance = processes.start(session, race.engine, "feature_race", data={}, actor=race.officer)
+    processes.send_message(session, race.engine, instance.id, "answer_received",
+                           payload={"accepted": True}, actor=race.officer)
+    session.expire_all()
+    row = session.get(ProcessInstance, instance.id)
+    assert (row.status, row.next_wake_at) == ("completed", None)
+
+
+def test_check_refuses_two_timers_behind_one_event_based_gateway(tmp_path, world):
+    """Only one timer instant is kept per waiting gateway: a second timer fails the check."""
+    second = ('<bpmn:sequenceFlow id="f5" sourceRef="g" targetRef="lapse2"/>'
+              '<bpmn:intermediateCatchEvent id="lapse2"><bpmn:timerEventDefinition>'
+              "<bpmn:timeDate>rule_due('transfer_designation')</bpmn:timeDate>"
+              '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+              '<bpmn:sequenceFlow id="f6" sourceRef="lapse2" targetRef="lapsed"/></bpmn:process>')
+    (tmp_path / "feature_race.bpmn").write_text(RACE.replace("</bpmn:process>", second),
+                                                 encoding="utf-8")
+    errors = check_folder(tmp_path, world.services)
+    assert [(e.file_name, e.element_id) for e in errors] == [("feature_race.bpmn", "g")]

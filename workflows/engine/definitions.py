@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from workflows.engine.lanes import assignment_problem
-from workflows.engine.parser import QuanzeBpmnParser
+from workflows.engine.parser import ClockDuration, ClockTimeDate, GatewayEvents, QuanzeBpmnParser
 from workflows.engine.sandbox import ScriptRefused, check_source
 from workflows.services import ServiceRegistry
 
@@ -72,6 +72,14 @@ def _expressions(task_spec) -> list[tuple[str, str]]:
     return found
 
 
+def _timers_behind(task_spec) -> int:
+    """Timers an event-based gateway waits on (Spiff keeps one instant per waiting task)."""
+    event = getattr(task_spec, "event_definition", None)
+    if not isinstance(event, GatewayEvents):
+        return 0
+    return sum(isinstance(d, ClockTimeDate | ClockDuration) for d in event.event_definitions)
+
+
 def _check_spec(file_name: str, spec, subprocess_specs: dict, services: ServiceRegistry):
     """Sandbox, allow-list and lane checks over every task of a process and its subprocesses."""
     errors: list[DefinitionError] = []
@@ -91,6 +99,10 @@ def _check_spec(file_name: str, spec, subprocess_specs: dict, services: ServiceR
             problem = assignment_problem(task_spec)
             if problem:
                 errors.append(DefinitionError(file_name, element, problem))
+            if _timers_behind(task_spec) > 1:
+                errors.append(DefinitionError(
+                    file_name, element, "事件网关后至多一个定时器 / at most one timer may wait "
+                                        "behind an event-based gateway"))
     return errors
 
 

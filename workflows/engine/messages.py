@@ -23,11 +23,14 @@ OPEN = ("running", "waiting")
 MAX_MESSAGE_HOPS = 5  # a chain of thrown messages longer than this is a modelling error
 
 
-def _waiting_message_task(workflow, name: str):
+def _waiting_message(workflow, name: str) -> MessageEventDefinition | None:
+    """The definition of a waiting catch of that message, also behind an event-based gateway."""
     for task in workflow.get_tasks(state=TaskState.WAITING):
         event = getattr(task.task_spec, "event_definition", None)
-        if isinstance(event, MessageEventDefinition) and event.name == name:
-            return task
+        # An event-based gateway waits itself, with the catch events behind it combined.
+        for definition in getattr(event, "event_definitions", None) or [event]:
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return definition
     return None
 
 
@@ -41,11 +44,11 @@ def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: s
     step = StepContext(session, instance.id, instance.business_key, actor_id)
     workflow = engine.load(session, instance, step)
     engine.advance(workflow)
-    catcher = _waiting_message_task(workflow, name)
+    catcher = _waiting_message(workflow, name)
     if catcher is None:
         raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
                        f"not waiting for message {name!r}", instance_id=instance.id)
-    guarded(workflow.send_event, BpmnEvent(catcher.task_spec.event_definition, payload=dict(payload)))
+    guarded(workflow.send_event, BpmnEvent(catcher, payload=dict(payload)))
     engine.advance(workflow)
     engine.persist(session, instance, workflow, expected)
     engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,

@@ -9,18 +9,22 @@ from __future__ import annotations
 from datetime import UTC
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
+    EventBasedGateway,
     IntermediateCatchEvent,
     StartEvent,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffBoundaryEventParser,
     SpiffIntermediateCatchEventParser,
@@ -60,6 +64,29 @@ class ClockDuration(DurationTimerEventDefinition):
         if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
+
+
+class GatewayEvents(MultipleEventDefinition):
+    """The events behind an event-based gateway; its timer shows in waiting_events().
+
+    Spiff waits on the gateway itself with one combined definition whose details carry no
+    instant, so next_wake_at would never see the timer; here the gateway reports the timer's
+    instant (stored on the gateway task) under the timer's own type.
+    """
+
+    def details(self, my_task):
+        for definition in self.event_definitions:
+            if isinstance(definition, (ClockTimeDate, ClockDuration)):
+                return PendingBpmnEvent(definition.name, type(definition).__name__,
+                                        my_task._get_internal_data("event_value"))
+        return super().details(my_task)
+
+
+class GatewayParser(EventBasedGatewayParser):
+    """Event-based gateways whose timer is visible to the scheduler."""
+
+    def create_task(self):
+        return self._create_task(GatewayEvents())
 
 
 class ClockTimerParsing:
@@ -103,6 +130,7 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         full_tag("startEvent"): (StartParser, StartEvent),
         full_tag("intermediateCatchEvent"): (CatchParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (BoundaryParser, BoundaryEvent),
+        full_tag("eventBasedGateway"): (GatewayParser, EventBasedGateway),
     }
 
     def __init__(self) -> None:

@@ -119,8 +119,11 @@ class StateSerializer:
     """Dump and load instance state as compact JSON against a cached spec."""
 
     def __init__(self) -> None:
+        # Our timers appear in task data as events once an event-based gateway's timer fires.
         config = {**SPIFF_CONFIG, BpmnWorkflow: StateOnlyWorkflowConverter,
-                  Task: RawDataTaskConverter}
+                  Task: RawDataTaskConverter,
+                  ClockTimeDate: TimerConditionalEventDefinitionConverter,
+                  ClockDuration: TimerConditionalEventDefinitionConverter}
         self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self._fallback = self._inner.registry.convert
 
