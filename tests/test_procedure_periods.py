@@ -39,6 +39,9 @@ TASK_RULES = {
     ("entrustment.bpmn", "county_approval"): "entrust_county_approval",
     ("entrustment.bpmn", "publish_department"): "entrust_publication",
     ("entrustment.bpmn", "publish_township"): "entrust_publication",
+    ("evaluation.bpmn", "self_evaluation"): "evaluation_self_evaluation",
+    ("evaluation.bpmn", "department_opinion"): "evaluation_department_opinion",
+    ("evaluation.bpmn", "evaluation_decision"): "evaluation_decision",
 }
 
 
@@ -51,7 +54,7 @@ def _due_expression(file_name: str, task_id: str) -> str | None:
 
 @pytest.mark.parametrize(("file_name", "task_id"), sorted(TASK_RULES))
 def test_procedure_period_names_its_rule(file_name, task_id):
-    """行政处罚法 第20、24条 procedures: each period is rule_due('<its rule>'), not a raw amount."""
+    """行政处罚法 第20、24条 procedures (and the 第24条 evaluation): each period is rule_due('<rule>')."""
     expression = _due_expression(file_name, task_id)
     assert expression is not None, f"{file_name}#{task_id} has no due period"
     assert re.fullmatch(r"rule_due\(\s*['\"](\w+)['\"]\s*\)", expression), expression
