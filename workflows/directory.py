@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import OrgKind, Organization, PowerItem, User
+from models import Organization, OrgKind, PowerItem, User
 from workflows.errors import NotFound
 
 
