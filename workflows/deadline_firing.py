@@ -13,6 +13,7 @@ from models.deadlines import RUNNING_STATUSES
 from workflows import webhooks
 from workflows.audit import record
 from workflows.db import unit_of_work
+from workflows.deadline_interrupts import interrupt_expired
 from workflows.notifications import RecipientIndex, insert_notifications, notification_rows
 
 
@@ -23,6 +24,7 @@ class FireResult:
     expired: list[int] = field(default_factory=list)
     warned: list[int] = field(default_factory=list)
     notifications: int = 0
+    interrupted: list[int] = field(default_factory=list)  # deadlines whose instance took the interrupt
 
     @property
     def count(self) -> int:
@@ -102,8 +104,13 @@ def _notify(session: Session, ids: list[int], expired: bool, now: datetime, webh
     return len(rows)
 
 
-def fire_due(session: Session, clock, *, limit: int = 1000, webhook_url: str | None = None) -> FireResult:
-    """One pass: expire (overdue) then warn up to `limit` rows each, all in one transaction."""
+def fire_due(session: Session, clock, *, limit: int = 1000, webhook_url: str | None = None,
+             engine=None) -> FireResult:
+    """One pass: expire (overdue) then warn up to `limit` rows each, all in one transaction.
+
+    With an engine, expired interrupt-rule deadlines also interrupt their instance (in the
+    claim's transaction, so a row that was claimed once is never delivered twice).
+    """
     now = clock.now()
     result = FireResult()
     with unit_of_work(session):
@@ -113,6 +120,7 @@ def fire_due(session: Session, clock, *, limit: int = 1000, webhook_url: str | N
                                {"status": DeadlineStatus.WARNED, "warned_at": now}, limit)
         result.notifications = _notify(session, result.expired, True, now, webhook_url)
         result.notifications += _notify(session, result.warned, False, now, webhook_url)
+        result.interrupted = interrupt_expired(session, engine, result.expired, now).delivered
         for action, ids in (("deadline.expired", result.expired), ("deadline.warned", result.warned)):
             if ids:
                 # One chained row per batch keeps the audit head from serializing every row.
@@ -121,13 +129,15 @@ def fire_due(session: Session, clock, *, limit: int = 1000, webhook_url: str | N
     return result
 
 
-def fire_all_due(session: Session, clock, *, batch: int = 1000, webhook_url: str | None = None) -> FireResult:
+def fire_all_due(session: Session, clock, *, batch: int = 1000, webhook_url: str | None = None,
+                 engine=None) -> FireResult:
     """Repeat passes until nothing is due: the catch-up after the scheduler was down."""
     total = FireResult()
     while True:
-        result = fire_due(session, clock, limit=batch, webhook_url=webhook_url)
+        result = fire_due(session, clock, limit=batch, webhook_url=webhook_url, engine=engine)
         total.expired += result.expired
         total.warned += result.warned
+        total.interrupted += result.interrupted
         total.notifications += result.notifications
         if len(result.expired) < batch and len(result.warned) < batch:
             return total

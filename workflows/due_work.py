@@ -52,6 +52,6 @@ def _wake_instances(session: Session, engine, now: datetime, batch: int) -> int:
 def run_due_work(session: Session, clock, *, engine=None, webhook_url: str | None = None,
                  batch: int = 1000) -> DueWorkReport:
     """Fire all due deadlines (catching up in batches), wake due instances, say when next."""
-    fired = fire_all_due(session, clock, batch=batch, webhook_url=webhook_url)
+    fired = fire_all_due(session, clock, batch=batch, webhook_url=webhook_url, engine=engine)
     woken = _wake_instances(session, engine, clock.now(), min(batch, 100)) if engine is not None else 0
     return DueWorkReport(len(fired.expired), len(fired.warned), woken, next_wake_at(session))
