@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:02:21.081772
+Create Date: 2026-11-21 22:38:41.132493
 """
 from alembic import op
 import sqlalchemy as sa
@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('file_name', sa.String(length=255), nullable=False),
     sa.Column('content_sha256', sa.String(length=64), nullable=False),
     sa.Column('bpmn_xml', sa.Text(), nullable=False),
+    sa.Column('includes', sa.JSON(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definitions')),
     sa.UniqueConstraint('process_id', 'content_sha256', name=op.f('uq_process_definitions_process_id'))
