@@ -32,6 +32,14 @@ LABELS = {
     # procedures, due windows and review choices
     "entrustment": _l("委托"), "evaluation": _l("评估"), "today": _l("一天内到期"), "3d": _l("三天内到期"),
     "7d": _l("七天内到期"), "approve": _l("同意"), "return": _l("退回修改"), "reject": _l("不同意"),
+    "grant_proposal": _l("赋权"), "case_filing": _l("立案"), "case_handling": _l("案件办理"),
+    "crime_transfer": _l("涉嫌犯罪移送"), "case_transfer": _l("案件移送"),
+    "case_transfer_send": _l("案件移送（移出）"), "case_transfer_receive": _l("案件移送（接收）"),
+    "joint_enforcement": _l("联合执法"), "mutual_notification": _l("相互告知"), "work_order": _l("工单受理"),
+    "duty_access": _l("职责准入"), "legal_review": _l("法制审核"), "citizen": _l("公民"),
+    "organization": _l("法人或其他组织"), "licence": _l("许可"), "complaint": _l("投诉"), "hazard": _l("隐患"),
+    "general": _l("一般"), "emergency": _l("紧急"), "filed": _l("已立案"), "investigating": _l("调查中"),
+    "reviewing": _l("审核中"), "decided": _l("已决定"), "closed": _l("已结案"), "transferred": _l("已移送"),
     "keep": _l("保留"), "adjust": _l("调整"), "withdraw": _l("收回"),
 }
 

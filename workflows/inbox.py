@@ -92,9 +92,22 @@ def instance_view(session: Session, principal: Principal, instance_id: int) -> d
     view = processes.show_instance(session, instance.id)
     definition = session.get(ProcessDefinition, instance.definition_id)
     view["bpmn_xml"] = definition.bpmn_xml if definition else ""
+    _name_actors(session, view["history"])
     view["documents"] = list(session.scalars(select(Document).where(Document.instance_id == instance.id)
                                              .order_by(Document.id)))
     return view
+
+
+def _name_actors(session: Session, history: list[dict]) -> None:
+    """Put the user's and organization's names beside the ids of each audit row."""
+    user_ids = {h["actor_user_id"] for h in history if h.get("actor_user_id")}
+    org_ids = {h["actor_org_id"] for h in history if h.get("actor_org_id")}
+    users = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    orgs = dict(session.execute(select(Organization.id, Organization.name)
+                                .where(Organization.id.in_(org_ids))).all()) if org_ids else {}
+    for h in history:
+        h["actor_name"] = users.get(h.get("actor_user_id"))
+        h["actor_org_name"] = orgs.get(h.get("actor_org_id"))
 
 
 def visible_document(session: Session, principal: Principal, document_id: int) -> Document:

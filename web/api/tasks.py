@@ -53,6 +53,9 @@ class HistoryOut(Schema):
     at = fields.DateTime()
     action = fields.String()
     actor_user_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    actor_org_id = fields.Integer(allow_none=True)
+    actor_org_name = fields.String(allow_none=True)
     task = fields.String(allow_none=True)
     data_digest = fields.String()
 

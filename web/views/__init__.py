@@ -11,16 +11,18 @@ def register_views(app: Flask) -> None:
         account,
         admin,
         auth,
+        cases,
         catalogue,
         deadlines,
         delegations,
         home,
         procedures,
         public,
+        starts,
         tasks,
         townships,
     )
 
     for module in (auth, home, catalogue, townships, delegations, public, admin, account, tasks,
-                   procedures, deadlines):
+                   procedures, deadlines, cases, starts):
         app.register_blueprint(module.bp)

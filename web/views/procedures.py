@@ -11,6 +11,7 @@ from web.requests import db, end_reads
 from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
 from web.views.tasks import acting_user, workflow_engine
 from workflows import entrustment, grant
+from workflows.access import startable
 from workflows.browse import ItemFilter, search_items, townships
 from workflows.directory import find_org
 from workflows.errors import QuanzeError
@@ -70,7 +71,7 @@ def _page(kind: str, errors=None, form=None, status=200):
 @login_required
 def index():
     """Which procedures the user may start."""
-    return render_template("procedures/index.html", departments=_my_departments())
+    return render_template("procedures/index.html", kinds=startable(principal()))
 
 
 @bp.get("/<any(entrustment, grant):kind>")

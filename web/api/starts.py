@@ -1,0 +1,141 @@
+"""Start every procedure beyond grant and entrustment over the API, and read cases within scope."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from models import User
+from web.api.common import BEARER, caller, paged, require_token
+from web.requests import db, end_reads
+from web.schemas import starts as schemas
+from web.schemas.common import PageArgs, PageMeta
+from web.starting import CASE_RUNNERS, MENU_RUNNERS
+from workflows.access import start_grants
+from workflows.case_browse import case_deadlines, list_cases, visible_case
+
+blp = Blueprint("api_starts", __name__, url_prefix="/api/v1", description="发起流程与案件 / starts and cases")
+blp.before_request(require_token)
+
+
+class CaseOut(Schema):
+    """A case as listed."""
+
+    id = fields.Integer()
+    case_number = fields.String()
+    item_code = fields.Function(lambda c: c.item.code)
+    township_id = fields.Integer()
+    handling_org_id = fields.Integer()
+    enforcement_subject_org_id = fields.Integer()
+    party_kind = fields.String()
+    status = fields.String()
+    filed_on = fields.Date()
+    instance_id = fields.Integer(allow_none=True)
+
+
+class DeadlineOut(Schema):
+    """A period of the case."""
+
+    id = fields.Integer()
+    rule_key = fields.String()
+    started_at = fields.DateTime()
+    due_at = fields.DateTime()
+    status = fields.String()
+
+
+class CaseDetailOut(CaseOut):
+    """A case with its deadlines and legal reviews."""
+
+    deadlines = fields.List(fields.Nested(DeadlineOut))
+    reviews = fields.Function(lambda c: [{"result": str(r.result), "reviewer_org_id": r.reviewer_org_id,
+                                          "opinion": r.opinion} for r in c.reviews])
+
+
+class CasePageOut(Schema):
+    """One page of cases."""
+
+    items = fields.List(fields.Nested(CaseOut))
+    meta = fields.Nested(PageMeta)
+
+
+def _run(runner, data, case=None):
+    user = db().get(User, caller().user_id)
+    engine = current_app.extensions["quanze"].workflow_engine()
+    end_reads()
+    args = (db(), engine, user, caller(), data) + ((case,) if case is not None else ())
+    return runner(*args)
+
+
+def _may_start(kind: str):
+    """Refuse callers whose roles cannot start the procedure before their body is parsed (403)."""
+    def wrap(handler):
+        @wraps(handler)
+        def checked(*args, **kwargs):
+            if not start_grants(caller(), kind):
+                abort(403, description=f"无权发起此流程：{kind} / you may not start {kind}")
+            return handler(*args, **kwargs)
+        return checked
+    return wrap
+
+
+def _menu_route(kind: str, schema, summary: str) -> None:
+    def post(self, data):
+        return _run(MENU_RUNNERS[kind], data)
+    post.__doc__ = summary
+    decorated = blp.doc(security=BEARER)(_may_start(kind)(
+        blp.arguments(schema)(blp.response(201, schemas.StartedOut)(post))))
+    view = type(f"Start_{kind}", (MethodView,), {"__doc__": summary, "post": decorated})
+    blp.route(f"/procedures/{kind}")(view)
+
+
+_menu_route("evaluation", schemas.EvaluationStart, "Open a periodic evaluation (定期评估, 第24条).")
+_menu_route("case_filing", schemas.CaseFilingStart, "File a case (立案); refused naming the competent organ.")
+_menu_route("joint_enforcement", schemas.JointEnforcementStart, "Propose a joint operation (联合执法).")
+_menu_route("mutual_notification", schemas.MutualNotificationStart, "Send a mutual notification (相互告知).")
+_menu_route("work_order", schemas.WorkOrderStart, "Take in a work order (工单受理, 首接负责制).")
+_menu_route("duty_access", schemas.DutyAccessStart, "Request duty access (职责准入, 费随事转).")
+
+
+def _case_route(kind: str, schema, summary: str) -> None:
+    def post(self, data, case_id: int):
+        case = visible_case(db(), caller(), case_id)
+        return _run(CASE_RUNNERS[kind], data, case)
+    post.__doc__ = summary
+    decorated = blp.doc(security=BEARER)(_may_start(kind)(
+        blp.arguments(schema)(blp.response(201, schemas.StartedOut)(post))))
+    view = type(f"Start_{kind}", (MethodView,), {"__doc__": summary, "post": decorated})
+    blp.route(f"/cases/<int:case_id>/{kind}")(view)
+
+
+_case_route("crime_transfer", schemas.CrimeTransferStart, "Transfer a suspected crime (涉嫌犯罪移送, 310号令 第5条).")
+_case_route("case_transfer", schemas.CaseTransferStart, "Transfer the case to the competent organ (案件移送).")
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    """Cases within the caller's scope."""
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, CasePageOut)
+    def get(self, args):
+        """Cases the caller may open, newest first."""
+        return paged(list_cases(db(), caller(), args["page"], args["page_size"]))
+
+
+@blp.route("/cases/<int:case_id>")
+class CaseDetail(MethodView):
+    """One case (404 outside scope)."""
+
+    @blp.doc(security=BEARER)
+    @blp.response(200, CaseDetailOut)
+    def get(self, case_id: int):
+        """The case with its deadlines and reviews."""
+        case = visible_case(db(), caller(), case_id)
+        case.deadlines = case_deadlines(db(), case)
+        return case
+

@@ -1,0 +1,42 @@
+"""Cases within the user's scope: list, and one case with its deadlines, reviews and audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from web.auth import login_required, principal
+from web.requests import db
+from web.schemas.common import PageArgs, load
+from workflows.access import start_grants
+from workflows.case_browse import case_deadlines, case_transfers, list_cases, visible_case
+from workflows.errors import NotFound
+from workflows.inbox import instance_view
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Cases the user may open, newest first."""
+    args, _errors = load(PageArgs(), dict(request.args))
+    args = args or {"page": 1, "page_size": 50}
+    return render_template("cases/list.html", page=list_cases(db(), principal(), args["page"], args["page_size"]))
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    """The case, its deadlines, legal reviews, transfers and the audit trail of its procedure."""
+    me = principal()
+    case = visible_case(db(), me, case_id)
+    view = None
+    if case.instance_id is not None:
+        try:
+            view = instance_view(db(), me, case.instance_id)
+        except NotFound:
+            view = None
+    may = {kind: case.handling_org_id in {g.org_id for g in start_grants(me, kind)}
+           for kind in ("crime_transfer", "case_transfer")}
+    return render_template("cases/detail.html", case=case, deadlines=case_deadlines(db(), case),
+                           transfers=case_transfers(db(), case.id), view=view, may=may)
