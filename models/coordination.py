@@ -46,6 +46,9 @@ class CaseTransfer(Base):
     receiver_key: Mapped[str] = mapped_column(String(80), unique=True)
     answer_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
     designation_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
+    # The competent organ's case-handling instance started after acceptance or designation;
+    # set once by a conditional UPDATE, so a case is never handed over twice.
+    handling_instance_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class JointOperation(Base):

@@ -54,4 +54,8 @@ def run_due_work(session: Session, clock, *, engine=None, webhook_url: str | Non
     """Fire all due deadlines (catching up in batches), wake due instances, say when next."""
     fired = fire_all_due(session, clock, batch=batch, webhook_url=webhook_url, engine=engine)
     woken = _wake_instances(session, engine, clock.now(), min(batch, 100)) if engine is not None else 0
+    if engine is not None:
+        from workflows.case_handover import hand_over_pending  # engine processes only
+
+        hand_over_pending(session, engine)  # accepted or designated transfers (第25条)
     return DueWorkReport(len(fired.expired), len(fired.warned), woken, next_wake_at(session))
