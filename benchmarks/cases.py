@@ -19,7 +19,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 import workflows.cases  # noqa: F401  (registers the case forms and service tasks)
@@ -46,6 +45,7 @@ from workflows.case_rules import Officer
 from workflows.clock import FixedClock
 from workflows.deadline_rules import seed_deadline_rules
 from workflows.engine import Engine
+from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
 from workflows.legal_calendar import LegalCalendar
 from workflows.services import SERVICES, ServiceRegistry
@@ -167,11 +167,7 @@ def bare_instance(engine, session, data, step_times, sizes=None) -> None:
         sizes.append(len(full_serializer().serialize_json(workflow).encode()))
     for n, (name, _who, form) in enumerate(STEPS, start=1):
         t0 = time.perf_counter()
-        [task] = workflow.get_tasks(state=TaskState.READY, spec_name=name)
-        task.data.update(form)
-        task.run()
-        workflow.refresh_timers()
-        workflow.do_engine_steps()
+        complete_ready(workflow, name, form, refresh_timers=True)
         step_times.append(time.perf_counter() - t0)
         if sizes is not None and n in (MIDDLE, len(STEPS)):
             sizes.append(len(full_serializer().serialize_json(workflow).encode()))

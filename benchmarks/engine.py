@@ -21,7 +21,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 import workflows.entrustment  # noqa: F401  (registers the entrustment forms and service tasks)
@@ -41,6 +40,7 @@ from models.db import make_engine, make_session_factory
 from workflows import processes
 from workflows.clock import FixedClock
 from workflows.engine import Engine
+from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
 from workflows.legal_calendar import LegalCalendar
 from workflows.services import SERVICES, ServiceRegistry
@@ -137,10 +137,7 @@ def bare_instance(engine, session, data, step_times, sizes=None) -> None:
         sizes.append(len(full_serializer().serialize_json(workflow).encode()))
     for n, (name, _who, form) in enumerate(STEPS, start=1):
         t0 = time.perf_counter()
-        [task] = workflow.get_tasks(state=TaskState.READY, spec_name=name)
-        task.data.update(form)
-        task.run()
-        workflow.do_engine_steps()
+        complete_ready(workflow, name, form)
         step_times.append(time.perf_counter() - t0)
         if sizes is not None and n in (MIDDLE, len(STEPS)):
             sizes.append(len(full_serializer().serialize_json(workflow).encode()))

@@ -18,8 +18,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 import workflows.case_transfer  # noqa: F401  (registers forms and service tasks)
@@ -43,6 +41,7 @@ from workflows.clock import FixedClock
 from workflows.deadline_rules import seed_deadline_rules
 from workflows.delegations import DelegationDraft, add_delegations
 from workflows.engine import Engine
+from workflows.engine.bare import complete_ready, deliver_events
 from workflows.legal_calendar import LegalCalendar
 from workflows.services import SERVICES, ServiceRegistry
 
@@ -121,14 +120,6 @@ def persisted_pair(session, engine, world, n: int, steps: list) -> None:
     assert transfer.id
 
 
-def _deliver(workflow, events) -> None:
-    for event in events:
-        for task in workflow.get_tasks(state=TaskState.WAITING):
-            definition = getattr(task.task_spec, "event_definition", None)
-            if definition is not None and getattr(definition, "name", None) == event.event_definition.name:
-                workflow.send_event(BpmnEvent(definition, payload=dict(event.payload)))
-                workflow.do_engine_steps()
-                break
 
 
 def bare_pair(engine, session, world, steps: list) -> None:
@@ -141,13 +132,10 @@ def bare_pair(engine, session, world, steps: list) -> None:
     sender = engine.bare_workflow(session, "case_transfer_send")
     sender.task_tree.data.update({"transfer_id": 1, "target_key": "R"})
     sender.do_engine_steps()
-    _deliver(receiver, sender.get_events())
+    deliver_events(receiver, sender.get_events())
     t1 = time.perf_counter()
-    [task] = receiver.get_tasks(state=TaskState.READY, spec_name="answer_township")
-    task.data.update({"answer": "accept"})
-    task.run()
-    receiver.do_engine_steps()
-    _deliver(sender, receiver.get_events())
+    complete_ready(receiver, "answer_township", {"answer": "accept"})
+    deliver_events(sender, receiver.get_events())
     assert sender.is_completed() and receiver.is_completed()
     steps += [t1 - t0, time.perf_counter() - t1]
 
