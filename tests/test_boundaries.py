@@ -29,7 +29,7 @@ def _imports(path: Path) -> set[str]:
 
 def _violations() -> list[str]:
     found = []
-    for package in ("models", "workflows", "scheduler", "web"):
+    for package in ("models", "workflows", "scheduler", "web", "benchmarks"):
         for py in (ROOT / package).rglob("*.py"):
             names = _imports(py)
             rel = py.relative_to(ROOT)
