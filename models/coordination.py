@@ -106,6 +106,8 @@ class JointFinding(Base):
     routed_mode: Mapped[str | None] = mapped_column(String(20))
     routed_basis: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime]
+    # The case the competent organ filed on this finding (one finding, at most one case).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
 
     operation: Mapped[JointOperation] = relationship(back_populates="findings")
 
