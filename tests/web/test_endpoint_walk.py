@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from models import (
     ApiToken,
     Delegation,
+    DelegationMode,
+    DelegationStatus,
     EnforcementCertificate,
     Membership,
     Organization,
@@ -18,13 +21,16 @@ from models import (
     User,
 )
 from tests.web.conftest import CSRF_RE, login
-from workflows.access import principal_for
+from workflows.access import START_RULES, principal_for, start_grants
 from workflows.accounts import issue_token
+from workflows.case_filing import file_case
+from workflows.case_rules import Officer
 from workflows.sample import DEMO_USERS
 
 PUBLIC_PREFIXES = ("public.", "api_public.", "auth.", "api-docs.", "static")
 ADMIN_PREFIXES = ("admin.", "api_admin.")
 USERS = [u[0] for u in DEMO_USERS]
+_PRINCIPALS: dict = {}  # username → principal, filled by the walk before it calls anything
 TOWNSHIP_USERS = {"zk_leader", "zk_officer1", "zk_officer2", "zk_reviewer", "qh_leader", "qh_officer1",
                   "qh_officer2"}
 DEPARTMENT_USERS = {"cgj_officer", "nyj_officer", "cgj_reviewer"}
@@ -58,6 +64,25 @@ def _ids(session_factory, clock) -> dict:
         }
 
 
+def _qh_case(app, session_factory) -> int:
+    """A case filed by 青罕镇 on an item granted to it, so case routes have a real foreign row."""
+    engine = app.extensions["quanze"].workflow_engine()
+    with session_factory() as s:
+        qh = s.scalars(select(Organization).where(Organization.short_name == "青罕镇")).one()
+        code = s.scalars(select(PowerItem.code).join(Delegation, Delegation.item_id == PowerItem.id).where(
+            Delegation.township_id == qh.id, Delegation.mode == DelegationMode.GRANT,
+            Delegation.status == DelegationStatus.EFFECTIVE).order_by(PowerItem.code)).first()
+        users = s.scalars(select(User).where(User.username.in_(("qh_officer1", "qh_officer2")))
+                          .order_by(User.username)).all()
+        officers = [Officer(u.id, s.scalars(select(EnforcementCertificate.number).where(
+            EnforcementCertificate.user_id == u.id)).first()) for u in users]
+        s.commit()
+        case = file_case(s, engine, users[0], item_code=code, township=qh, handling_org=qh,
+                         case_number="青罕罚〔2026〕88号", party_name="某商户", party_kind="organization",
+                         facts_summary="占道经营", violation_on=date(2026, 2, 20), officers=officers)
+        return case.id
+
+
 def _foreign_values(username: str, ids: dict) -> dict:
     """For each URL variable, a value outside the user's scope (or a harmless one)."""
     township = ids["zk"] if username.startswith("qh") else ids["qh"]
@@ -66,13 +91,16 @@ def _foreign_values(username: str, ids: dict) -> dict:
             "token_id": ids["token"], "membership_id": ids["membership"], "cert_id": ids["cert"],
             "item_id": ids["item"], "document_id": 999999, "code": "en", "filename": "quanze.css",
             "fmt": "csv", "instance_id": 999999, "task_id": 999999,
-            "kind": "entrustment", "notification_id": 999999}
+            "kind": "entrustment", "notification_id": 999999, "case_id": ids["qh_case"]}
 
 
 def _routes(app):
+    """Every rule and method; rules with a `kind` are walked once for each kind they accept."""
     for rule in app.url_map.iter_rules():
+        kinds = sorted(getattr(rule._converters.get("kind"), "items", None) or [None])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method
+            for kind in kinds:
+                yield rule, method, kind
 
 
 def _url(rule, values: dict) -> str:
@@ -88,7 +116,16 @@ def _call(client, method: str, url: str, csrf: str | None, headers: dict):
     return client.open(url, method=method, data={"csrf_token": csrf or ""})
 
 
-def _expectations(endpoint: str, username: str | None, rule) -> set[int] | None:
+def _start_kind(endpoint: str, rule, kind: str | None) -> str | None:
+    """The procedure a start page or start endpoint begins, if it is one."""
+    if endpoint.startswith(("starts.", "procedures.new", "procedures.start_")):
+        return kind or rule.rule.rsplit("/", 1)[-1]
+    if endpoint.startswith("api_starts.Start_") or endpoint == "api_tasks.StartEntrustment":
+        return rule.rule.rsplit("/", 1)[-1]
+    return None
+
+
+def _expectations(endpoint: str, username: str | None, rule, kind: str | None = None) -> set[int] | None:
     """Statuses allowed for this endpoint and user, or None when any non-5xx answer will do."""
     if endpoint.startswith(PUBLIC_PREFIXES) or endpoint == "static":
         return None
@@ -97,6 +134,12 @@ def _expectations(endpoint: str, username: str | None, rule) -> set[int] | None:
         return {401} if rule.rule.startswith("/api/") else {302, 400}
     if endpoint.startswith(ADMIN_PREFIXES):
         return None if username == "admin" else {403}
+    if "case_id" in rule.arguments and username in TOWNSHIP_USERS | DEPARTMENT_USERS and \
+            not username.startswith("qh"):
+        return {404}  # the 青罕镇 case is outside their organization
+    procedure = _start_kind(endpoint, rule, kind)
+    if procedure in START_RULES and not start_grants(_PRINCIPALS[username], procedure):
+        return {403}
     scoped = set(rule.arguments) & {"township_id", "delegation_id"}
     if username in TOWNSHIP_USERS and scoped:
         return {404}
@@ -119,16 +162,20 @@ def test_every_endpoint_for_every_role(app, session_factory, clock, username):
         created = client.post("/account/tokens", data={"csrf_token": csrf, "name": "walk"})
         secret = created.get_data(as_text=True).split('id="new-token">')[1].split("<")[0]
         headers = {"Authorization": f"Bearer {secret}"}
+    ids["qh_case"] = _qh_case(app, session_factory)
+    if username is not None:
+        with session_factory() as s:
+            _PRINCIPALS[username] = principal_for(s, s.scalars(select(User).where(User.username == username)).one())
     values = _foreign_values(username or "", ids)
     problems = []
-    for rule, method in _routes(app):
+    for rule, method, kind in _routes(app):
         if rule.endpoint in ("auth.logout", "auth.login_post"):
             continue  # would end the session the walk relies on
-        url = _url(rule, values)
+        url = _url(rule, {**values, "kind": kind or values["kind"]})
         response = _call(client, method, url, csrf, headers)
-        allowed = _expectations(rule.endpoint, username, rule)
+        allowed = _expectations(rule.endpoint, username, rule, kind)
         if response.status_code >= 500:
             problems.append(f"{method} {url}: {response.status_code}")
         elif allowed is not None and response.status_code not in allowed:
             problems.append(f"{method} {url}: {response.status_code}, expected {sorted(allowed)}")
-    assert problems == []
+    assert problems == [], "\n".join(problems)

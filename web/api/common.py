@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort
 
 from web.auth import current_principal
-from workflows.access import Principal
+from workflows.access import Principal, start_grants
 from workflows.browse import Page
 
 BEARER = [{"bearer": []}]
@@ -15,6 +17,18 @@ def require_token() -> None:
     """401 unless the request carries a valid bearer token (run before arguments are parsed)."""
     if current_principal() is None:
         abort(401, description="需要有效的身份令牌 / a valid bearer token is required")
+
+
+def may_start(kind: str):
+    """Refuse callers whose roles cannot start the procedure before their body is parsed (403)."""
+    def wrap(handler):
+        @wraps(handler)
+        def checked(*args, **kwargs):
+            if not start_grants(caller(), kind):
+                abort(403, description=f"无权发起此流程：{kind} / you may not start {kind}")
+            return handler(*args, **kwargs)
+        return checked
+    return wrap
 
 
 def caller() -> Principal:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from models import User
-from web.api.common import BEARER, caller, paged, require_token
+from web.api.common import BEARER, caller, may_start, paged, require_token
 from web.requests import db, end_reads
 from web.schemas import starts as schemas
 from web.schemas.common import PageArgs, PageMeta
@@ -70,23 +70,11 @@ def _run(runner, data, case=None):
     return runner(*args)
 
 
-def _may_start(kind: str):
-    """Refuse callers whose roles cannot start the procedure before their body is parsed (403)."""
-    def wrap(handler):
-        @wraps(handler)
-        def checked(*args, **kwargs):
-            if not start_grants(caller(), kind):
-                abort(403, description=f"无权发起此流程：{kind} / you may not start {kind}")
-            return handler(*args, **kwargs)
-        return checked
-    return wrap
-
-
 def _menu_route(kind: str, schema, summary: str) -> None:
     def post(self, data):
         return _run(MENU_RUNNERS[kind], data)
     post.__doc__ = summary
-    decorated = blp.doc(security=BEARER)(_may_start(kind)(
+    decorated = blp.doc(security=BEARER)(may_start(kind)(
         blp.arguments(schema)(blp.response(201, schemas.StartedOut)(post))))
     view = type(f"Start_{kind}", (MethodView,), {"__doc__": summary, "post": decorated})
     blp.route(f"/procedures/{kind}")(view)
@@ -105,10 +93,23 @@ def _case_route(kind: str, schema, summary: str) -> None:
         case = visible_case(db(), caller(), case_id)
         return _run(CASE_RUNNERS[kind], data, case)
     post.__doc__ = summary
-    decorated = blp.doc(security=BEARER)(_may_start(kind)(
+    decorated = blp.doc(security=BEARER)(_case_in_scope(kind)(
         blp.arguments(schema)(blp.response(201, schemas.StartedOut)(post))))
     view = type(f"Start_{kind}", (MethodView,), {"__doc__": summary, "post": decorated})
     blp.route(f"/cases/<int:case_id>/{kind}")(view)
+
+
+def _case_in_scope(kind: str):
+    """404 for a case outside the caller's scope, 403 unless the caller's organ handles it; before parsing."""
+    def wrap(handler):
+        @wraps(handler)
+        def checked(*args, case_id: int, **kwargs):
+            case = visible_case(db(), caller(), case_id)
+            if case.handling_org_id not in {g.org_id for g in start_grants(caller(), kind)}:
+                abort(403, description=f"无权对该案件发起此流程：{kind} / you may not start {kind} for this case")
+            return handler(*args, case_id=case_id, **kwargs)
+        return checked
+    return wrap
 
 
 _case_route("crime_transfer", schemas.CrimeTransferStart, "Transfer a suspected crime (涉嫌犯罪移送, 310号令 第5条).")

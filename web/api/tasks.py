@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from models import OrgKind, User
-from web.api.common import BEARER, caller, require_token
+from web.api.common import BEARER, caller, may_start, require_token
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema
 from web.views.procedures import EntrustmentStart
@@ -166,6 +166,7 @@ class StartEntrustment(MethodView):
     """Start an entrustment (委托, 行政处罚法 第20–21条)."""
 
     @blp.doc(security=BEARER)
+    @may_start("entrustment")
     @blp.arguments(EntrustmentStart)
     @blp.response(201, InstanceOut)
     def post(self, data):

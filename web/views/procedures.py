@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import fields, validate
 
 from models import DelegationMode, OrgKind, Role
@@ -11,7 +11,7 @@ from web.requests import db, end_reads
 from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
 from web.views.tasks import acting_user, workflow_engine
 from workflows import entrustment, grant
-from workflows.access import startable
+from workflows.access import start_grants, startable
 from workflows.browse import ItemFilter, search_items, townships
 from workflows.directory import find_org
 from workflows.errors import QuanzeError
@@ -77,8 +77,14 @@ def index():
 @bp.get("/<any(entrustment, grant):kind>")
 @login_required
 def new(kind: str):
-    """The start form."""
+    """The start form; 403 for users who may not start the procedure."""
+    _require_start(kind)
     return _page(kind)
+
+
+def _require_start(kind: str) -> None:
+    if not start_grants(principal(), kind):
+        abort(403)
 
 
 def _field_errors(exc: QuanzeError) -> dict:
@@ -92,6 +98,7 @@ def _field_errors(exc: QuanzeError) -> dict:
 @login_required
 def start_entrustment():
     """Check the draft letter and start the entrustment procedure."""
+    _require_start("entrustment")
     form = form_dict(request.form, multi=("item_codes",))
     data, errors = load(EntrustmentStart(), form)
     if errors:
@@ -116,6 +123,7 @@ def start_entrustment():
 @login_required
 def start_grant():
     """Check the proposal and start one grant instance per township."""
+    _require_start("grant")
     form = form_dict(request.form, multi=("item_codes", "township_ids"))
     data, errors = load(GrantStart(), form)
     if errors:
