@@ -63,3 +63,29 @@ def test_api_never_answers_5xx(app, admin_token):
     assert len(operations) >= 15
     for operation in operations:
         _run_operation(operation, headers)
+
+
+def _token_of(session_factory, clock, username: str) -> str:
+    with session_factory() as s:
+        user = s.scalars(select(User).where(User.username == username)).one()
+        principal = principal_for(s, user)
+        s.commit()
+        return issue_token(s, principal, user.id, "schemathesis", clock.now())[1]
+
+
+STARTERS = {"/api/v1/procedures/evaluation": "approver", "/api/v1/procedures/duty_access": "nyj_officer",
+            "/api/v1/procedures/entrustment": "nyj_officer"}
+
+
+def test_start_endpoints_never_answer_5xx_for_users_who_may_start(app, session_factory, clock):
+    """The start operations, run as a user who passes the role check, so bodies reach the services."""
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    starts = [result.ok() for result in schema.get_all_operations()
+              if result.ok().path.startswith(("/api/v1/procedures/", "/api/v1/cases/"))]
+    assert len(starts) >= 9
+    tokens: dict[str, str] = {}
+    for operation in starts:
+        username = STARTERS.get(operation.path, "qh_officer1")
+        if username not in tokens:
+            tokens[username] = _token_of(session_factory, clock, username)
+        _run_operation(operation, {"Authorization": f"Bearer {tokens[username]}"})

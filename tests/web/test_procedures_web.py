@@ -213,7 +213,10 @@ def test_grant_proposal_starts_one_instance_per_township_article_24(client, sess
 
 def test_township_staff_cannot_start_procedures(client):
     login(client, "zk_officer1")
-    assert "只有县直部门工作人员" in client.get("/procedures/").get_data(as_text=True)
+    """Grant and entrustment are county departments' acts: not on a township officer's menu, 403."""
+    menu = client.get("/procedures/").get_data(as_text=True)
+    assert "/procedures/entrustment" not in menu and "/procedures/grant" not in menu
+    assert client.get("/procedures/entrustment").status_code == 403
 
 
 def test_starting_for_another_department_is_403_and_writes_nothing(client, session_factory):

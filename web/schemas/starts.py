@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from web.schemas.common import MSG_INVALID, MSG_REQUIRED, BaseSchema, id_field, required_msgs
 from workflows.mutual_notification import KINDS
@@ -31,6 +31,12 @@ def id_list(what: str) -> fields.List:
     """At least one row id."""
     return fields.List(id_field(), required=True, error_messages=required_msgs(),
                        validate=validate.Length(min=1, max=100, error=f"至少选择一个{what} / choose at least one"))
+
+
+def _amount(value) -> None:
+    """An amount of yuan between 0 and 10^12 (a function, so the OpenAPI bounds stay numeric)."""
+    if not 0 <= value <= 10**12:
+        raise ValidationError("金额应在 0 至 10^12 元之间 / the amount must be between 0 and 10^12 yuan")
 
 
 class OfficerIn(Schema):
@@ -139,8 +145,7 @@ class DutyAccessStart(BaseSchema):
     township_ids = id_list("乡镇")
     staff = fields.Integer(required=True, validate=validate.Range(min=0, max=100000),
                            error_messages={**required_msgs(), "invalid": "应为整数 / must be an integer"})
-    funding_yuan = fields.Decimal(required=True, places=2, as_string=True, allow_nan=False,
-                                  validate=validate.Range(min=0, max=10**12, error="金额无效 / invalid amount"),
+    funding_yuan = fields.Decimal(required=True, places=2, allow_nan=False, validate=_amount,
                                   error_messages={**required_msgs(), "invalid": MSG_INVALID,
                                                   "special": MSG_INVALID})
     resources_required = fields.Boolean(load_default=True, error_messages=BOOL_MSG)
