@@ -40,6 +40,7 @@ LABELS = {
     "organization": _l("法人或其他组织"), "licence": _l("许可"), "complaint": _l("投诉"), "hazard": _l("隐患"),
     "general": _l("一般"), "emergency": _l("紧急"), "filed": _l("已立案"), "investigating": _l("调查中"),
     "reviewing": _l("审核中"), "decided": _l("已决定"), "closed": _l("已结案"), "transferred": _l("已移送"),
+    "calendar_days": _l("日"), "working_days": _l("个工作日"), "hours": _l("小时"),
     "keep": _l("保留"), "adjust": _l("调整"), "withdraw": _l("收回"),
 }
 

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from models import Base, Organization
+from models import Base, Delegation, DelegationMode, DelegationStatus, Organization, PowerItem
 from models.db import make_engine, make_session_factory
 from tests.web.conftest import BPMN_DIR, PROCEDURES
 from web import create_app
 from workflows import processes
+from workflows.deadline_rules import seed_deadline_rules
 from workflows.sample import DEMO_PASSWORD, load_gucheng_sample
 
 CHROMIUM = "/usr/bin/chromium"
@@ -40,6 +41,8 @@ def site(tmp_path, clock):
     factory = make_session_factory(engine)
     with factory() as s:
         load_gucheng_sample(s, clock)
+        seed_deadline_rules(s, clock)
+        s.commit()
     bpmn = tmp_path / "bpmn"
     bpmn.mkdir()
     for name in PROCEDURES:
@@ -213,3 +216,52 @@ def test_entrustment_scenario_end_to_end(site, browser, clock):
     response = other.goto(instance_url)
     assert response.status == 404
     assert "郑口" not in other.content()
+
+
+def test_township_files_a_case_and_another_township_cannot_open_it(site, browser):
+    """立案 through the start menu (行政处罚法 第24条 grant, 第42条 two officers); 郑口镇 gets 404 on it."""
+    page = _page(browser)
+    _login(page, site, "qh_officer1")
+    page.goto(f"{site['url']}/procedures/")
+    _shot(page, "start-menu-township")
+    page.click("a.tile[href='/procedures/case_filing']")
+    with site["factory"]() as s:
+        code = s.scalars(select(PowerItem.code).join(Delegation, Delegation.item_id == PowerItem.id).where(
+            Delegation.township_id == _org_id(site, "青罕镇"), Delegation.mode == DelegationMode.GRANT,
+            Delegation.status == DelegationStatus.EFFECTIVE).order_by(PowerItem.code)).first()
+    page.fill("#q_item", code)
+    page.select_option("#q_town", str(_org_id(site, "青罕镇")))
+    page.click("#competence-query button[type=submit]")
+    assert "权责清单答复" in page.content()
+    page.fill("#item_code", code)
+    page.fill("#case_number", "青罕罚〔2026〕7号")
+    page.fill("#party_name", "某餐馆")
+    page.select_option("#party_kind", "organization")
+    page.fill("#facts_summary", "油烟超标排放")
+    page.fill("#violation_on", "2026-02-25")
+    for box in page.locator("input[name=officers]").all():
+        box.check()
+    _shot(page, "case-filing-form")
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url("**/cases/*")
+    assert "青罕罚〔2026〕7号" in page.content() and "郭队员" in page.content()
+    _shot(page, "case-detail")
+    case_url = page.url
+    _logout(page)
+
+    other = _page(browser)
+    _login(other, site, "zk_officer1")
+    assert other.goto(case_url).status == 404
+    other.goto(f"{site['url']}/procedures/case_filing")
+    other.fill("#item_code", code)
+    other.fill("#case_number", "郑口罚〔2026〕7号")
+    other.select_option("#township_id", str(_org_id(site, "青罕镇")))
+    other.fill("#party_name", "某餐馆")
+    other.select_option("#party_kind", "organization")
+    other.fill("#facts_summary", "油烟超标排放")
+    other.fill("#violation_on", "2026-02-25")
+    for box in other.locator("input[name=officers]").all():
+        box.check()
+    other.click("#start-form button[type=submit]")
+    assert "无管辖权" in other.content() and "青罕镇" in other.content()
+    _shot(other, "case-filing-refused")
