@@ -47,8 +47,10 @@ from models.enums import (
     Role,
 )
 from models.organizations import EnforcementCertificate, Membership, Organization, User
+from models.sequences import NumberSequence
 
 __all__ = [
+    "NumberSequence",
     "Deadline",
     "DeadlineExtension",
     "DeadlineRule",

@@ -18,6 +18,7 @@ from workflows.coordination_common import meet_period, org_or_404, require_membe
 from workflows.db import unit_of_work
 from workflows.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.forms import Field, Form, register_form
+from workflows.numbering import next_number
 from workflows.procedure_rules import single_org
 from workflows.registry import who
 from workflows.services import ServiceContext, service_task
@@ -107,10 +108,13 @@ def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason
         sender = org_or_404(session, case.handling_org_id, "办案机关 / handling organ")
         require_member(session, actor, sender, f"移送案件 {case.case_number} / transfer the case")
         listed = _check_materials(reason, materials)
+        # Taken before the checks: the sequence row serializes two transfers of one case, so the
+        # second sees the first's open transfer (never count+1, which both would share).
+        n = next_number(session, f"case_transfer:{case.id}", engine.clock.today().year, floor=lambda: session.scalar(
+            select(func.count(CaseTransfer.id)).where(CaseTransfer.case_id == case.id)))
         _check_no_ping_pong(session, case)
         receiver, basis = competent_receiver(session, case, engine.clock.today())
         _check_receiver(case, receiver, basis, receiver_org_id)
-        n = session.scalar(select(func.count(CaseTransfer.id)).where(CaseTransfer.case_id == case.id)) + 1
         key = f"YS-{case.case_number}-{n}"
         transfer = CaseTransfer(case_id=case.id, sender_org_id=sender.id, receiver_org_id=receiver.id,
                                 reason=reason.strip(), materials=listed, competence_basis=basis,

@@ -21,6 +21,7 @@ from workflows.deadlines import cancel as cancel_deadline
 from workflows.directory import find_item
 from workflows.errors import LegalRuleViolation, ValidationFailed
 from workflows.forms import Field, Form, register_form
+from workflows.numbering import next_number
 from workflows.procedure_rules import single_org
 from workflows.registry import who
 from workflows.services import ServiceContext, service_task
@@ -71,9 +72,12 @@ def receive_work_order(session: Session, engine, actor: User, township_id: int, 
         require_member(session, actor, township, "受理工单 / take in a ticket")
         if item_code is not None:
             find_item(session, item_code)
-        seq = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.township_id == township.id)) + 1
-        now = engine.clock.now()
-        order = WorkOrder(number=f"GD-{township.id}-{now:%Y%m%d}-{seq:05d}", township_id=township.id,
+        now, today = engine.clock.now(), engine.clock.today()
+        # A sequence row per township and year (never count+1: two intakes would share a number);
+        # it starts above the orders numbered before it existed.
+        seq = next_number(session, f"work_order:{township.id}", today.year, floor=lambda: session.scalar(
+            select(func.count(WorkOrder.id)).where(WorkOrder.township_id == township.id)))
+        order = WorkOrder(number=f"GD-{township.id}-{today:%Y%m%d}-{seq:05d}", township_id=township.id,
                           first_receiver_org_id=township.id, source=source, urgency=urgency,
                           item_code=item_code, description=description.strip(), received_at=now)
         session.add(order)
