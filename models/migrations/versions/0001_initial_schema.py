@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:38:41.132493
+Create Date: 2026-11-21 23:02:09.053662
 """
 from alembic import op
 import sqlalchemy as sa
@@ -64,6 +64,12 @@ def upgrade() -> None:
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.create_index('ix_login_attempt_key', ['username', 'remote_addr', 'at'], unique=False)
 
+    op.create_table('number_sequences',
+    sa.Column('scope', sa.String(length=80), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'year', name=op.f('pk_number_sequences'))
+    )
     op.create_table('organizations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -454,21 +460,6 @@ def upgrade() -> None:
     with op.batch_alter_table('item_relations', schema=None) as batch_op:
         batch_op.create_index('ix_item_relations_related', ['related_item_id'], unique=False)
 
-    op.create_table('joint_findings',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('operation_id', sa.Integer(), nullable=False),
-    sa.Column('org_id', sa.Integer(), nullable=False),
-    sa.Column('item_code', sa.String(length=60), nullable=True),
-    sa.Column('finding', sa.Text(), nullable=False),
-    sa.Column('routed_org_id', sa.Integer(), nullable=True),
-    sa.Column('routed_mode', sa.String(length=20), nullable=True),
-    sa.Column('routed_basis', sa.Text(), nullable=True),
-    sa.Column('recorded_at', models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['operation_id'], ['joint_operations.id'], name=op.f('fk_joint_findings_operation_id_joint_operations'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_joint_findings_org_id_organizations')),
-    sa.ForeignKeyConstraint(['routed_org_id'], ['organizations.id'], name=op.f('fk_joint_findings_routed_org_id_organizations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_findings'))
-    )
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_number', sa.String(length=80), nullable=False),
@@ -642,6 +633,7 @@ def upgrade() -> None:
     sa.Column('receiver_key', sa.String(length=80), nullable=False),
     sa.Column('answer_deadline_id', sa.Integer(), nullable=True),
     sa.Column('designation_deadline_id', sa.Integer(), nullable=True),
+    sa.Column('handling_instance_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['answer_deadline_id'], ['deadlines.id'], name=op.f('fk_case_transfers_answer_deadline_id_deadlines')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_transfers_case_id_cases')),
     sa.ForeignKeyConstraint(['designated_org_id'], ['organizations.id'], name=op.f('fk_case_transfers_designated_org_id_organizations')),
@@ -654,8 +646,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_transfers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_transfers_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_transfers_handling_instance_id'), ['handling_instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_transfers_receiver_org_id'), ['receiver_org_id'], unique=False)
 
+    op.create_table('joint_findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operation_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('item_code', sa.String(length=60), nullable=True),
+    sa.Column('finding', sa.Text(), nullable=False),
+    sa.Column('routed_org_id', sa.Integer(), nullable=True),
+    sa.Column('routed_mode', sa.String(length=20), nullable=True),
+    sa.Column('routed_basis', sa.Text(), nullable=True),
+    sa.Column('recorded_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_joint_findings_case_id_cases')),
+    sa.ForeignKeyConstraint(['operation_id'], ['joint_operations.id'], name=op.f('fk_joint_findings_operation_id_joint_operations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_joint_findings_org_id_organizations')),
+    sa.ForeignKeyConstraint(['routed_org_id'], ['organizations.id'], name=op.f('fk_joint_findings_routed_org_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_joint_findings')),
+    sa.UniqueConstraint('case_id', name=op.f('uq_joint_findings_case_id'))
+    )
     op.create_table('notifications_mutual',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sender_org_id', sa.Integer(), nullable=False),
@@ -692,8 +703,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notifications_mutual_instance_id'))
 
     op.drop_table('notifications_mutual')
+    op.drop_table('joint_findings')
     with op.batch_alter_table('case_transfers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_transfers_receiver_org_id'))
+        batch_op.drop_index(batch_op.f('ix_case_transfers_handling_instance_id'))
         batch_op.drop_index(batch_op.f('ix_case_transfers_case_id'))
 
     op.drop_table('case_transfers')
@@ -729,7 +742,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_handling_status')
 
     op.drop_table('cases')
-    op.drop_table('joint_findings')
     with op.batch_alter_table('item_relations', schema=None) as batch_op:
         batch_op.drop_index('ix_item_relations_related')
 
@@ -822,6 +834,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organizations_kind'))
 
     op.drop_table('organizations')
+    op.drop_table('number_sequences')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempt_key')
 
