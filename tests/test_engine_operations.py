@@ -90,3 +90,19 @@ def test_instances_cli_lists_and_shows(tmp_path, clock):
     assert data["business_key"] == "ENT-CLI" and data["tasks"][0]["task"] == "draft"
     missing = runner.invoke(cli, ["--database-url", url, "instances", "show", "999"])
     assert missing.exit_code == 2 and "999" in missing.output
+
+
+def test_start_audit_names_the_starters_own_organization():
+    """The instance.started row carries the organization the starter acts for (第47条 记录)."""
+    from types import SimpleNamespace
+
+    from workflows.engine.runtime import _actor_org
+
+    instance = SimpleNamespace(township_id=7, department_id=3)
+    township_officer = SimpleNamespace(memberships=[SimpleNamespace(organization_id=7)])
+    department_officer = SimpleNamespace(memberships=[SimpleNamespace(organization_id=3)])
+    outsider = SimpleNamespace(memberships=[SimpleNamespace(organization_id=99)])
+    assert _actor_org(township_officer, instance) == 7
+    assert _actor_org(department_officer, instance) == 3
+    assert _actor_org(outsider, instance) == 99
+    assert _actor_org(None, instance) is None

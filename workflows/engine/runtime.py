@@ -42,10 +42,21 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
         engine.advance(workflow)
         engine.persist(session, instance, workflow, expected_version=0)  # → version 1
         engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
-                     org_id=instance.department_id or instance.township_id, data=data,
+                     org_id=_actor_org(actor, instance), data=data,
                      details={"definition_sha256": sha256})
         route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
         return instance
+
+
+def _actor_org(actor: User | None, instance: ProcessInstance) -> int | None:
+    """The organization the starter acted for: the instance's own organs first, then any."""
+    if actor is None:
+        return None
+    orgs = [m.organization_id for m in actor.memberships]
+    for candidate in (instance.township_id, instance.department_id):
+        if candidate in orgs:
+            return candidate
+    return orgs[0] if orgs else None
 
 
 def _task_row(session: Session, task_id: int) -> HumanTask:
