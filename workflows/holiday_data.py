@@ -91,17 +91,23 @@ def _near_year(day: date, year: int) -> bool:
     return abs(day.year - year) <= 1
 
 
-def _holiday_entries(year: int, entries, where: str, errors: dict) -> dict[date, str]:
-    """Expand {"name", "from", "to"} ranges into dates."""
-    days: dict[date, str] = {}
+def _named_entries(entries, where: str, errors: dict, needs: str):
+    """Yield (location, entry) for each dict entry with a name; record what is malformed."""
     if not isinstance(entries, list):
         errors.setdefault(where, []).append("应为列表 / must be a list")
-        return days
+        return
     for i, entry in enumerate(entries):
         at = f"{where}[{i}]"
         if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-            errors.setdefault(at, []).append("需要 name、from、to / needs name, from and to")
+            errors.setdefault(at, []).append(needs)
             continue
+        yield at, entry
+
+
+def _holiday_entries(year: int, entries, where: str, errors: dict) -> dict[date, str]:
+    """Expand {"name", "from", "to"} ranges into dates."""
+    days: dict[date, str] = {}
+    for at, entry in _named_entries(entries, where, errors, "需要 name、from、to / needs name, from and to"):
         start = _parse_day(entry.get("from"), f"{at}.from", errors)
         end = _parse_day(entry.get("to", entry.get("from")), f"{at}.to", errors)
         if start is None or end is None:
@@ -119,14 +125,7 @@ def _holiday_entries(year: int, entries, where: str, errors: dict) -> dict[date,
 def _workday_entries(year: int, entries, where: str, errors: dict) -> dict[date, str]:
     """Make-up working days: weekend dates the notice turns into working days (调休上班)."""
     days: dict[date, str] = {}
-    if not isinstance(entries, list):
-        errors.setdefault(where, []).append("应为列表 / must be a list")
-        return days
-    for i, entry in enumerate(entries):
-        at = f"{where}[{i}]"
-        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-            errors.setdefault(at, []).append("需要 name 和 date / needs name and date")
-            continue
+    for at, entry in _named_entries(entries, where, errors, "需要 name 和 date / needs name and date"):
         day = _parse_day(entry.get("date"), f"{at}.date", errors)
         if day is None:
             continue
