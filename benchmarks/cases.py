@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.cases  # noqa: F401  (registers the case forms and service tasks)
-import workflows.legal_review  # noqa: F401
+import workflows.procedures.case_handling.steps  # noqa: F401  (registers the case forms and service tasks)
+import workflows.procedures.legal_review.steps  # noqa: F401
 from models import (
     Base,
     Delegation,
@@ -39,16 +39,16 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
-from workflows import processes
-from workflows.case_filing import FORM_DEFAULTS, file_case
-from workflows.case_rules import Officer
-from workflows.clock import FixedClock
-from workflows.deadline_rules import seed_deadline_rules
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.cases.rules import Officer
+from workflows.core.clock import FixedClock
+from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.deadlines.rules import seed_deadline_rules
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
-from workflows.legal_calendar import LegalCalendar
-from workflows.services import SERVICES, ServiceRegistry
+from workflows.procedures.case_handling.filing import FORM_DEFAULTS, file_case
+from workflows.tasks import processes
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "case_handling.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

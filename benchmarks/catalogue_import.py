@@ -21,10 +21,10 @@ from sqlalchemy import text
 
 from models import Base
 from models.db import make_engine, make_session_factory
-from workflows import sample
-from workflows.clock import FixedClock
-from workflows.importing.delegations import import_delegations
-from workflows.importing.items import import_items
+from workflows.core.clock import FixedClock
+from workflows.registry.importing.delegations import import_delegations
+from workflows.registry.importing.items import import_items
+from workflows.sample import gucheng as sample
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CLOCK = FixedClock(datetime(2026, 3, 2, 1, tzinfo=UTC))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.entrustment  # noqa: F401  (registers the entrustment forms and service tasks)
+import workflows.procedures.entrustment.steps  # noqa: F401  (registers the entrustment forms and service tasks)
 from models import (
     Base,
     EnforcementCertificate,
@@ -37,13 +37,13 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
-from workflows import processes
-from workflows.clock import FixedClock
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import FixedClock
+from workflows.core.services import SERVICES, ServiceRegistry
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
-from workflows.legal_calendar import LegalCalendar
-from workflows.services import SERVICES, ServiceRegistry
+from workflows.tasks import processes
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "entrustment.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ def build_world(session, clock) -> tuple[dict, dict]:
 
 
 def persisted_instance(session, engine, users, data, step_times, blobs) -> None:
-    """Start and complete the five tasks through workflows.processes, one commit per step."""
+    """Start and complete the five tasks through workflows.tasks.processes, one commit per step."""
     t0 = time.perf_counter()
     instance = processes.start(session, engine, "entrustment", data=dict(data), actor=users["officer"])
     session.commit()

@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from workflows.legal_calendar import LegalCalendar
+from workflows.calendar.legal_calendar import LegalCalendar
 
 CALLS = 100_000
 AMOUNTS = (2, 3, 5, 7, 10, 20)  # 行政处罚法 第85条 periods, 行政强制法 第69条 ≤10 days, 20 工作日

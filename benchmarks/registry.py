@@ -32,7 +32,7 @@ from models import (
     item_relations,
 )
 from models.db import make_engine, make_session_factory
-from workflows.registry import power_list, who
+from workflows.registry.powers import power_list, who
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TODAY = date(2026, 3, 2)

@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from models import AuditEvent, Base, Deadline, DeadlineRule, DeadlineStatus, Notification  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
 from tests.support.deadline_world import build_world  # noqa: E402
-from workflows.clock import SystemClock  # noqa: E402
+from workflows.core.clock import SystemClock  # noqa: E402
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

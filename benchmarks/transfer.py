@@ -1,6 +1,6 @@
 """Case-transfer speed: N sender + receiver instance pairs linked by messages; one JSON line.
 
-The persisted run goes through workflows.case_transfer on SQLite (WAL): the registry names the
+The persisted run goes through workflows.procedures.case_transfer.steps on SQLite (WAL): the registry names the
 competent township, the receiver instance waits, the sender's thrown message reaches it, the
 township accepts and the answer message completes the sender — with the real service tasks
 (deadline rows, case update) and one commit per step. The bare run executes the same two BPMN
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.case_transfer  # noqa: F401  (registers forms and service tasks)
+import workflows.procedures.case_transfer.steps  # noqa: F401  (registers forms and service tasks)
 from models import (
     Base,
     Case,
@@ -35,15 +35,15 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
-from workflows import processes
-from workflows.case_transfer import transfer_case
-from workflows.clock import FixedClock
-from workflows.deadline_rules import seed_deadline_rules
-from workflows.delegations import DelegationDraft, add_delegations
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import FixedClock
+from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.deadlines.rules import seed_deadline_rules
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready, deliver_events
-from workflows.legal_calendar import LegalCalendar
-from workflows.services import SERVICES, ServiceRegistry
+from workflows.procedures.case_transfer.steps import transfer_case
+from workflows.registry.delegations import DelegationDraft, add_delegations
+from workflows.tasks import processes
 
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 FILES = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn")

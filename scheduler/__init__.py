@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from scheduler.runner import DeadlineScheduler
-from workflows.webhooks import WEBHOOK_URL_ENV
+from workflows.jobs.webhooks import WEBHOOK_URL_ENV
 
 
 def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir="bpmn",
@@ -17,8 +17,8 @@ def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn
     `calendar` when that folder exists. The webhook URL defaults to $QUANZE_WEBHOOK_URL.
     """
     if engine is None and bpmn_dir is not None and Path(bpmn_dir).is_dir():
+        from workflows.core.services import load_service_modules
         from workflows.engine import Engine
-        from workflows.services import load_service_modules
 
         engine = Engine(bpmn_dir, clock, calendar, services=load_service_modules())
     url = webhook_url if webhook_url is not None else os.environ.get(WEBHOOK_URL_ENV) or None

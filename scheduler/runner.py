@@ -2,7 +2,7 @@
 
 The deadline table (and process_instances.next_wake_at) is the truth, not APScheduler's job
 store: jobs live in memory, every pass re-reads the database, and claims are conditional
-updates (workflows.deadline_firing), so a restart catches up and several schedulers on one
+updates (workflows.jobs.firing), so a restart catches up and several schedulers on one
 PostgreSQL never fire a row twice (design.md §4).
 """
 
@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows import webhooks
-from workflows.due_work import DueWorkReport, run_due_work
+from workflows.jobs import webhooks
+from workflows.jobs.due_work import DueWorkReport, run_due_work
 
 log = logging.getLogger("quanze.scheduler")
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from models import Base
 from models.db import make_engine, make_session_factory
-from workflows.clock import FixedClock
+from workflows.core.clock import FixedClock
 
 PG_URL = os.environ.get("QUANZE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

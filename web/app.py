@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from models.db import default_database_url, make_engine, make_session_factory
-from workflows.clock import SystemClock
+from workflows.core.clock import SystemClock
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # 1 MiB: a bigger body is refused with 413
@@ -57,9 +57,9 @@ class Wiring:
         """The procedure engine, built and synced with bpmn/ once (on the first request needing it)."""
         with self._lock:
             if self.workflow is None:
+                from workflows.calendar.legal_calendar import LegalCalendar
+                from workflows.core.services import load_service_modules
                 from workflows.engine import Engine as WorkflowEngine
-                from workflows.legal_calendar import LegalCalendar
-                from workflows.services import load_service_modules
 
                 built = WorkflowEngine(self.bpmn_dir, self.clock, LegalCalendar(), load_service_modules())
                 with self.session_factory() as session:

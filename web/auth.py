@@ -9,8 +9,8 @@ import secrets
 from flask import Flask, abort, g, redirect, request, session, url_for
 
 from web.requests import db, end_reads, now
-from workflows.access import Principal
-from workflows.accounts import active_principal, principal_for_token
+from workflows.accounts.access import Principal
+from workflows.accounts.signin import active_principal, principal_for_token
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
 from web.auth import is_api_request
-from workflows.errors import QuanzeError
+from workflows.core.errors import QuanzeError
 
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from workflows.clock import SHANGHAI
+from workflows.core.clock import SHANGHAI
 
 LABELS = {
     # roles

@@ -1,6 +1,6 @@
 """One workflows call per procedure start, shared by the start pages and the API.
 
-Each runner checks the start rule of workflows/access.py for the organization named, then calls
+Each runner checks the start rule of workflows/accounts/access.py for the organization named, then calls
 exactly one service function (which checks again and writes everything in one unit of work).
 """
 
@@ -12,20 +12,18 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from models import Case, Organization, OrgKind, User
-from workflows import (
-    case_filing,
-    case_transfer,
-    crime_transfer,
-    duty_access,
-    evaluation,
-    joint_enforcement,
-    mutual_notification,
-    work_orders,
-)
-from workflows.access import Principal, require_start
-from workflows.case_rules import Officer
-from workflows.directory import find_org
-from workflows.errors import NotFound
+from workflows.accounts.access import Principal, require_start
+from workflows.cases.rules import Officer
+from workflows.core.directory import find_org
+from workflows.core.errors import NotFound
+from workflows.procedures.case_handling import filing as case_filing
+from workflows.procedures.case_transfer import steps as case_transfer
+from workflows.procedures.crime_transfer import steps as crime_transfer
+from workflows.procedures.duty_access import steps as duty_access
+from workflows.procedures.evaluation import steps as evaluation
+from workflows.procedures.joint_enforcement import steps as joint_enforcement
+from workflows.procedures.mutual_notification import steps as mutual_notification
+from workflows.procedures.work_order import steps as work_orders
 
 
 @dataclass(frozen=True)

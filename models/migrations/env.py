@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine handed in by workflows.schema."""
+"""Alembic environment: runs against the engine handed in by workflows.core.schema."""
 
 from alembic import context
 

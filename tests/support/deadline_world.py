@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import Membership, Organization, OrgKind, Role, User
-from workflows.db import unit_of_work
-from workflows.deadline_rules import seed_deadline_rules
+from workflows.core.db import unit_of_work
+from workflows.deadlines.rules import seed_deadline_rules
 
 
 @dataclass

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import EnforcementCertificate, Membership, Organization, User
-from tests.web.conftest import audit_count, csrf_of, login
+from tests.support.webapp import audit_count, csrf_of, login
 
 
 def _counts(session_factory) -> tuple:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from models import ApiToken, LoginAttempt
-from tests.web.conftest import audit_count, csrf_of, login
+from tests.support.webapp import audit_count, csrf_of, login
 
 
 def test_login_page_lists_demo_accounts_when_sample_loaded(client):

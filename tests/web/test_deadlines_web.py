@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models import Organization
-from tests.web.conftest import login
-from workflows.deadline_rules import seed_deadline_rules
-from workflows.deadlines import start_deadline
-from workflows.legal_calendar import LegalCalendar
+from tests.support.webapp import login
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.deadlines.records import start_deadline
+from workflows.deadlines.rules import seed_deadline_rules
 
 
 def _deadline_for(session_factory, clock, township: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.web.conftest import BPMN_DIR
+from tests.support.webapp import BPMN_DIR
 from web.diagram import element_states, render_svg
 
 

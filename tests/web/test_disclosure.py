@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import Case, CaseStatus, DecisionKind, Organization, PartyKind, PowerItem
-from tests.web.conftest import login
+from tests.support.webapp import login
 
 
 def _case(s, number: str, party: str, kind: PartyKind, published: date, status=CaseStatus.PUBLISHED):

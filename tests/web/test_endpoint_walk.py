@@ -20,12 +20,12 @@ from models import (
     PowerItem,
     User,
 )
-from tests.web.conftest import CSRF_RE, login
-from workflows.access import START_RULES, principal_for, start_grants
-from workflows.accounts import issue_token
-from workflows.case_filing import file_case
-from workflows.case_rules import Officer
-from workflows.sample import DEMO_USERS
+from tests.support.webapp import CSRF_RE, login
+from workflows.accounts.access import START_RULES, principal_for, start_grants
+from workflows.accounts.signin import issue_token
+from workflows.cases.rules import Officer
+from workflows.procedures.case_handling.filing import file_case
+from workflows.sample.gucheng import DEMO_USERS
 
 PUBLIC_PREFIXES = ("public.", "api_public.", "auth.", "api-docs.", "static")
 ADMIN_PREFIXES = ("admin.", "api_admin.")

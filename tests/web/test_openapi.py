@@ -10,8 +10,8 @@ from schemathesis.checks import not_a_server_error
 from sqlalchemy import select
 
 from models import User
-from workflows.access import principal_for
-from workflows.accounts import issue_token
+from workflows.accounts.access import principal_for
+from workflows.accounts.signin import issue_token
 
 
 def test_openapi_document_validates(client):

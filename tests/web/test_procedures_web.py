@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Delegation, HumanTask, Organization, ProcessInstance
-from tests.web.conftest import audit_count, csrf_of, login
+from tests.support.webapp import audit_count, csrf_of, login
 
 ITEMS = ["ILLUS-JC-NYNC-01", "ILLUS-QZ-NYNC-01"]
 LETTER = {"authority": "在本镇行政区域内实施所列行政检查和行政强制措施",
@@ -112,7 +112,7 @@ def test_entrustment_through_the_pages_return_once_then_in_force(client, session
 
     engine = app.extensions["quanze"].workflow_engine()
     with session_factory() as s:
-        from workflows import processes
+        from workflows.tasks import processes
 
         clock.advance(timedelta(hours=1))
         processes.wake_due_instances(s, engine, clock.now())

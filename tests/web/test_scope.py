@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Delegation, Organization, OrgKind
-from tests.web.conftest import csrf_of, login
+from tests.support.webapp import csrf_of, login
 
 
 def _township(session_factory, short_name: str) -> Organization:

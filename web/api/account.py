@@ -9,7 +9,7 @@ from web.api.common import BEARER, caller, require_token
 from web.requests import db, now
 from web.schemas import out
 from web.schemas.admin import TokenCreate
-from workflows.accounts import issue_token, list_tokens, revoke_token
+from workflows.accounts.signin import issue_token, list_tokens, revoke_token
 
 blp = Blueprint("api_account", __name__, url_prefix="/api/v1",
                 description="调用者与令牌 / the caller and API tokens")

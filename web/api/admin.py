@@ -16,8 +16,8 @@ from web.schemas.admin import (
     UserCreate,
     UserUpdate,
 )
-from workflows import admin as service
-from workflows.access import require_admin
+from workflows.accounts import admin as service
+from workflows.accounts.access import require_admin
 
 blp = Blueprint("api_admin", __name__, url_prefix="/api/v1/admin",
                 description="系统管理（仅管理员） / administration (administrators only)")

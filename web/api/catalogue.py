@@ -9,7 +9,7 @@ from web.api.common import BEARER, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.catalogue import CatalogueArgs, item_filter
-from workflows.browse import get_item, search_items
+from workflows.registry.browse import get_item, search_items
 
 blp = Blueprint("api_catalogue", __name__, url_prefix="/api/v1/items",
                 description="事项目录 / catalogue items")

@@ -7,8 +7,8 @@ from functools import wraps
 from flask import abort
 
 from web.auth import current_principal
-from workflows.access import Principal, start_grants
-from workflows.browse import Page
+from workflows.accounts.access import Principal, start_grants
+from workflows.registry.browse import Page
 
 BEARER = [{"bearer": []}]
 

@@ -9,7 +9,7 @@ from web.api.common import BEARER, caller, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.delegations import DelegationArgs, delegation_filter
-from workflows.browse import get_delegation, list_delegations
+from workflows.registry.browse import get_delegation, list_delegations
 
 blp = Blueprint("api_delegations", __name__, url_prefix="/api/v1/delegations",
                 description="赋权与委托 / delegations")

@@ -8,8 +8,13 @@ from flask_smorest import Blueprint
 from models import DelegationMode
 from web.requests import db, today
 from web.schemas import out
-from workflows.browse import public_delegations, public_documents, public_township, townships
-from workflows.registry import power_list
+from workflows.registry.browse import (
+    public_delegations,
+    public_documents,
+    public_township,
+    townships,
+)
+from workflows.registry.powers import power_list
 
 blp = Blueprint("api_public", __name__, url_prefix="/api/v1/public",
                 description="公示 / public disclosure (no token needed)")

@@ -15,8 +15,8 @@ from web.requests import db, end_reads
 from web.schemas import starts as schemas
 from web.schemas.common import PageArgs, PageMeta
 from web.starting import CASE_RUNNERS, MENU_RUNNERS
-from workflows.access import start_grants
-from workflows.case_browse import case_deadlines, list_cases, visible_case
+from workflows.accounts.access import start_grants
+from workflows.cases.browse import case_deadlines, list_cases, visible_case
 
 blp = Blueprint("api_starts", __name__, url_prefix="/api/v1", description="发起流程与案件 / starts and cases")
 blp.before_request(require_token)

@@ -13,9 +13,10 @@ from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema
 from web.views.procedures import EntrustmentStart
 from web.views.tasks import InboxArgs
-from workflows import entrustment, processes
-from workflows.directory import find_org
-from workflows.inbox import inbox, instance_view, visible_task
+from workflows.core.directory import find_org
+from workflows.procedures.entrustment import steps as entrustment
+from workflows.tasks import processes
+from workflows.tasks.inbox import inbox, instance_view, visible_task
 
 blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1",
                 description="流程与待办 / procedures and tasks")

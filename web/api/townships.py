@@ -9,9 +9,9 @@ from web.api.common import BEARER, caller, require_token
 from web.requests import db, today
 from web.schemas import out
 from web.views.townships import MIMETYPES, OnDateArgs, powers_file
-from workflows.access import visible_township
-from workflows.browse import townships
-from workflows.registry import power_list, responsibility_list
+from workflows.accounts.access import visible_township
+from workflows.registry.browse import townships
+from workflows.registry.powers import power_list, responsibility_list
 
 blp = Blueprint("api_townships", __name__, url_prefix="/api/v1/townships",
                 description="乡镇权力清单、责任清单 / township power and responsibility lists")

@@ -8,7 +8,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.cli.common import echo_json
-from workflows.audit import verify_chain
+from workflows.core.audit import verify_chain
 
 
 @click.group("audit")

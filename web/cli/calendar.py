@@ -7,8 +7,8 @@ from datetime import date, datetime
 import click
 
 from web.cli.common import echo_json, report_errors
-from workflows.clock import SHANGHAI
-from workflows.legal_calendar import LegalCalendar, PeriodResult
+from workflows.calendar.legal_calendar import LegalCalendar, PeriodResult
+from workflows.core.clock import SHANGHAI
 
 WEEKDAYS = ["星期一 / Mon", "星期二 / Tue", "星期三 / Wed", "星期四 / Thu", "星期五 / Fri",
             "星期六 / Sat", "星期日 / Sun"]

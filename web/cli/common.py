@@ -9,7 +9,7 @@ from datetime import date
 
 import click
 
-from workflows.errors import QuanzeError
+from workflows.core.errors import QuanzeError
 
 
 def parse_date(_ctx, param, value: str | None) -> date | None:

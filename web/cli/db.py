@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from web.cli.common import report_errors
-from workflows import schema
-from workflows.audit import ensure_head
-from workflows.db import unit_of_work
-from workflows.deadline_rules import seed_deadline_rules
+from workflows.core import schema
+from workflows.core.audit import ensure_head
+from workflows.core.db import unit_of_work
+from workflows.deadlines.rules import seed_deadline_rules
 
 
 @click.command("init")
@@ -24,7 +24,7 @@ def init_cmd(state, sample: bool) -> None:
         seed_deadline_rules(session, state.clock)  # legal periods as data (design.md §4)
     click.echo(f"数据库已就绪 / database ready: {state.engine.url.render_as_string(hide_password=True)}")
     if sample:
-        from workflows.sample import load_gucheng_sample
+        from workflows.sample.gucheng import load_gucheng_sample
 
         with state.session() as session:
             summary = load_gucheng_sample(session, state.clock)

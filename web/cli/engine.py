@@ -11,8 +11,8 @@ from web.cli.common import echo_json, report_errors
 
 def _check_errors(bpmn_dir: str):
     # Imported lazily: loading SpiffWorkflow is not free and `quanze --help` should not pay it.
+    from workflows.core.services import load_service_modules
     from workflows.engine.definitions import check_folder
-    from workflows.services import load_service_modules
 
     return check_folder(bpmn_dir, load_service_modules())
 
@@ -53,7 +53,7 @@ def register(cli: click.Group) -> None:
     @report_errors
     def instances_list(state, status, process_id, as_json) -> None:
         """List instances, newest first."""
-        from workflows.processes import list_instances
+        from workflows.tasks.processes import list_instances
 
         with state.session() as session:
             rows = list_instances(session, status=status, process_id=process_id)
@@ -74,7 +74,7 @@ def register(cli: click.Group) -> None:
     @report_errors
     def instances_show(state, instance_id: int) -> None:
         """Show one instance with its tasks and audit history."""
-        from workflows.processes import show_instance
+        from workflows.tasks.processes import show_instance
 
         with state.session() as session:
             echo_json(show_instance(session, instance_id))

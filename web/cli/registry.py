@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from web.cli.common import echo_json, parse_date, report_errors
-from workflows.registry import Competence, power_list, who
+from workflows.registry.powers import Competence, power_list, who
 
 MODE_LABELS = {
     "grant": "赋权 / grant",

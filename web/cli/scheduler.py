@@ -24,7 +24,7 @@ from web.cli.common import echo_json, report_errors
 @report_errors
 def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str, webhook_url: str | None, once: bool) -> None:
     """Fire due deadlines and wake BPMN timers until stopped (Ctrl-C or SIGTERM)."""
-    from workflows.legal_calendar import LegalCalendar
+    from workflows.calendar.legal_calendar import LegalCalendar
 
     calendar = LegalCalendar()
     folder = bpmn_dir if Path(bpmn_dir).is_dir() else None
@@ -48,13 +48,13 @@ def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str, webhook_url: str |
 
 def _run_once(state, calendar, bpmn_dir: str | None, webhook_url: str | None) -> None:
     """One catch-up pass and one webhook pass, as a cron job would run them."""
-    from workflows import webhooks
-    from workflows.due_work import run_due_work
+    from workflows.jobs import webhooks
+    from workflows.jobs.due_work import run_due_work
 
     engine = None
     if bpmn_dir is not None:
+        from workflows.core.services import load_service_modules
         from workflows.engine import Engine
-        from workflows.services import load_service_modules
 
         engine = Engine(bpmn_dir, state.clock, calendar, services=load_service_modules())
     with state.session() as session:

@@ -16,8 +16,8 @@ def _start_scheduler(state, app):
     start = getattr(module, "start_in_process", None)
     if start is None:
         return None
-    from workflows.errors import QuanzeError
-    from workflows.legal_calendar import LegalCalendar
+    from workflows.calendar.legal_calendar import LegalCalendar
+    from workflows.core.errors import QuanzeError
 
     try:
         engine = app.extensions["quanze"].workflow_engine()

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_session_factory
-from workflows.clock import SystemClock
+from workflows.core.clock import SystemClock
 
 
 @dataclass

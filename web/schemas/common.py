@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
-from workflows.browse import MAX_PAGE_SIZE
+from workflows.registry.browse import MAX_PAGE_SIZE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on every backend; larger numbers cannot name a row
 MSG_REQUIRED = "必填 / required"

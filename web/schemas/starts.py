@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from web.schemas.common import MSG_INVALID, MSG_REQUIRED, BaseSchema, id_field, required_msgs
-from workflows.mutual_notification import KINDS
-from workflows.work_orders import SOURCES, URGENCIES
+from workflows.procedures.mutual_notification.steps import KINDS
+from workflows.procedures.work_order.steps import SOURCES, URGENCIES
 
 DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", "required": MSG_REQUIRED,
             "null": MSG_REQUIRED}

@@ -8,8 +8,8 @@ from web.auth import login_required, principal
 from web.requests import db, now
 from web.schemas.admin import TokenCreate
 from web.schemas.common import form_dict, load
-from workflows.accounts import issue_token, list_tokens, revoke_token
-from workflows.errors import QuanzeError
+from workflows.accounts.signin import issue_token, list_tokens, revoke_token
+from workflows.core.errors import QuanzeError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -16,9 +16,9 @@ from web.schemas.admin import (
     UserUpdate,
 )
 from web.schemas.common import form_dict, load
-from workflows import admin as service
-from workflows.access import require_admin
-from workflows.errors import QuanzeError
+from workflows.accounts import admin as service
+from workflows.accounts.access import require_admin
+from workflows.core.errors import QuanzeError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -10,8 +10,8 @@ from marshmallow import fields, validate
 from web.auth import sign_in, sign_out
 from web.requests import db, now
 from web.schemas.common import BaseSchema, form_dict, load, required_msgs
-from workflows.accounts import BadCredentials, TooManyAttempts, authenticate
-from workflows.demo import demo_accounts
+from workflows.accounts.signin import BadCredentials, TooManyAttempts, authenticate
+from workflows.sample.demo import demo_accounts
 
 bp = Blueprint("auth", __name__)
 

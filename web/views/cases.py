@@ -7,10 +7,10 @@ from flask import Blueprint, render_template, request
 from web.auth import login_required, principal
 from web.requests import db
 from web.schemas.common import PageArgs, load
-from workflows.access import start_grants
-from workflows.case_browse import case_deadlines, case_transfers, list_cases, visible_case
-from workflows.errors import NotFound
-from workflows.inbox import instance_view
+from workflows.accounts.access import start_grants
+from workflows.cases.browse import case_deadlines, case_transfers, list_cases, visible_case
+from workflows.core.errors import NotFound
+from workflows.tasks.inbox import instance_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -9,7 +9,7 @@ from models import DelegationMode, ItemCategory
 from web.auth import login_required
 from web.requests import db
 from web.schemas.common import PageArgs, id_field, load
-from workflows.browse import ItemFilter, departments, get_item, search_items
+from workflows.registry.browse import ItemFilter, departments, get_item, search_items
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 

@@ -13,12 +13,12 @@ from web.charts import cases_chart, on_time_chart, overdue_chart
 from web.requests import clock, db, end_reads, today
 from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
-from workflows.access import visible_township_ids
-from workflows.clock import start_of_legal_day
-from workflows.deadline_figures import deadline_figures
-from workflows.deadlines import list_deadlines
-from workflows.disclosure import cases_by_item
-from workflows.notifications import list_notifications, mark_read
+from workflows.accounts.access import visible_township_ids
+from workflows.core.clock import start_of_legal_day
+from workflows.deadlines.figures import deadline_figures
+from workflows.deadlines.notifications import list_notifications, mark_read
+from workflows.deadlines.records import list_deadlines
+from workflows.procedures.case_handling.disclosure import cases_by_item
 
 bp = Blueprint("deadlines", __name__)
 DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"}

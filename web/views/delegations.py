@@ -9,7 +9,7 @@ from models import DelegationMode, DelegationStatus
 from web.auth import login_required, principal
 from web.requests import db
 from web.schemas.common import PageArgs, id_field, load
-from workflows.browse import DelegationFilter, get_delegation, list_delegations, townships
+from workflows.registry.browse import DelegationFilter, get_delegation, list_delegations, townships
 
 bp = Blueprint("delegations", __name__, url_prefix="/delegations")
 

@@ -10,11 +10,12 @@ from web.auth import login_required, principal
 from web.requests import db, end_reads
 from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
 from web.views.tasks import acting_user, workflow_engine
-from workflows import entrustment, grant
-from workflows.access import start_grants, startable
-from workflows.browse import ItemFilter, search_items, townships
-from workflows.directory import find_org
-from workflows.errors import QuanzeError
+from workflows.accounts.access import start_grants, startable
+from workflows.core.directory import find_org
+from workflows.core.errors import QuanzeError
+from workflows.procedures.entrustment import steps as entrustment
+from workflows.procedures.grant import steps as grant
+from workflows.registry.browse import ItemFilter, search_items, townships
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", "required": "必填 / required"}

@@ -8,15 +8,15 @@ from flask import Blueprint, Response, render_template
 
 from models import DelegationMode
 from web.requests import db, today
-from workflows.browse import (
+from workflows.procedures.case_handling.disclosure import published_decisions
+from workflows.registry.browse import (
     public_delegations,
     public_document,
     public_documents,
     public_township,
     townships,
 )
-from workflows.disclosure import published_decisions
-from workflows.registry import power_list
+from workflows.registry.powers import power_list
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 

@@ -14,14 +14,14 @@ from web.schemas import starts as schemas
 from web.schemas.common import form_dict, load
 from web.starting import CASE_RUNNERS, MENU_RUNNERS, Started
 from web.views.tasks import acting_user, workflow_engine
-from workflows.access import start_grants
-from workflows.browse import departments, townships
-from workflows.case_browse import certified_officers, orgs_of_kind, visible_case
-from workflows.case_transfer import competent_receiver
-from workflows.errors import QuanzeError
-from workflows.mutual_notification import KINDS
-from workflows.registry import who
-from workflows.work_orders import SOURCES, URGENCIES
+from workflows.accounts.access import start_grants
+from workflows.cases.browse import certified_officers, orgs_of_kind, visible_case
+from workflows.core.errors import QuanzeError
+from workflows.procedures.case_transfer.steps import competent_receiver
+from workflows.procedures.mutual_notification.steps import KINDS
+from workflows.procedures.work_order.steps import SOURCES, URGENCIES
+from workflows.registry.browse import departments, townships
+from workflows.registry.powers import who
 
 bp = Blueprint("starts", __name__)
 SCHEMAS = {"evaluation": schemas.EvaluationStart, "case_filing": schemas.CaseFilingStart,

@@ -13,11 +13,12 @@ from web.diagram import element_states, render_svg
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
-from workflows import entrustment, processes
-from workflows.browse import townships
-from workflows.errors import ValidationFailed
-from workflows.forms import form_for
-from workflows.inbox import (
+from workflows.core.errors import ValidationFailed
+from workflows.core.forms import form_for
+from workflows.procedures.entrustment import steps as entrustment
+from workflows.registry.browse import townships
+from workflows.tasks import processes
+from workflows.tasks.inbox import (
     DUE_WINDOWS,
     inbox,
     instance_view,

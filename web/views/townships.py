@@ -8,10 +8,10 @@ from marshmallow import EXCLUDE, fields
 from web.auth import login_required, principal
 from web.requests import db, today
 from web.schemas.common import BaseSchema, load
-from workflows.access import visible_township
-from workflows.browse import townships
-from workflows.importing.export import export_powers
-from workflows.registry import power_list, responsibility_list
+from workflows.accounts.access import visible_township
+from workflows.registry.browse import townships
+from workflows.registry.importing.export import export_powers
+from workflows.registry.powers import power_list, responsibility_list
 
 bp = Blueprint("townships", __name__, url_prefix="/townships")
 

@@ -8,8 +8,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import EnforcementCertificate, HumanTask, Membership, ProcessInstance, Role, User
-from workflows.errors import LegalRuleViolation, PermissionDenied
-from workflows.fastsql import fast
+from workflows.core.errors import LegalRuleViolation, PermissionDenied
+from workflows.core.fastsql import fast
 
 
 def _role_query():

@@ -10,10 +10,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from workflows.core.services import ServiceRegistry
 from workflows.engine.lanes import assignment_problem
 from workflows.engine.parser import ClockDuration, ClockTimeDate, GatewayEvents, QuanzeBpmnParser
 from workflows.engine.sandbox import ScriptRefused, check_source
-from workflows.services import ServiceRegistry
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}

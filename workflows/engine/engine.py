@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ProcessDefinition, ProcessInstance
-from workflows.audit import append
-from workflows.db import unit_of_work
+from workflows.core.audit import append
+from workflows.core.db import unit_of_work
+from workflows.core.errors import NotFound, QuanzeError, ValidationFailed
+from workflows.core.services import SERVICES, ServiceRegistry
 from workflows.engine.definitions import (
     bpmn_files,
     check_folder,
@@ -26,8 +28,6 @@ from workflows.engine.sandbox import Sandbox, ScriptRefused
 from workflows.engine.scripting import Calendar, QuanzeScriptEngine, StepContext, build_helpers
 from workflows.engine.serializer import StateSerializer
 from workflows.engine.store import ready_tasks, save_state, sync_human_tasks
-from workflows.errors import NotFound, QuanzeError, ValidationFailed
-from workflows.services import SERVICES, ServiceRegistry
 
 
 class StepFailed(QuanzeError):

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models import Organization, OrgKind, Role
-from workflows.errors import QuanzeError
-from workflows.forms import EMPTY_FORM, form_for
+from workflows.core.errors import QuanzeError
+from workflows.core.forms import EMPTY_FORM, form_for
 
 OrgKindLookup = Callable[[int], str | None]
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ProcessInstance, User
-from workflows.db import unit_of_work
+from workflows.core.db import unit_of_work
+from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.scripting import StepContext
-from workflows.errors import Conflict, NotFound, ValidationFailed
 
 OPEN = ("running", "waiting")
 MAX_MESSAGE_HOPS = 5  # a chain of thrown messages longer than this is a modelling error

@@ -10,14 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import HumanTask, ProcessInstance, User
-from workflows.db import unit_of_work
+from workflows.core.db import unit_of_work
+from workflows.core.errors import Conflict, NotFound, QuanzeError
+from workflows.core.forms import form_for, validate
 from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages
 from workflows.engine.scripting import StepContext
 from workflows.engine.store import TaskRow, held_or_get, mark_completed, task_for_step
-from workflows.errors import Conflict, NotFound, QuanzeError
-from workflows.forms import form_for, validate
 
 OPEN = ("running", "waiting")
 

@@ -9,11 +9,11 @@ from typing import Protocol
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
-from workflows.clock import end_of_legal_day, legal_date, start_of_legal_day
-from workflows.deadline_periods import make_rule_due, shipped_rule_periods
+from workflows.core.clock import end_of_legal_day, legal_date, start_of_legal_day
+from workflows.core.errors import QuanzeError
+from workflows.core.services import ServiceContext, ServiceRegistry
+from workflows.deadlines.periods import make_rule_due, shipped_rule_periods
 from workflows.engine.sandbox import Sandbox
-from workflows.errors import QuanzeError
-from workflows.services import ServiceContext, ServiceRegistry
 
 
 class PeriodLike(Protocol):
@@ -23,7 +23,7 @@ class PeriodLike(Protocol):
 
 
 class Calendar(Protocol):
-    """workflows.legal_calendar.LegalCalendar satisfies this (units: working_days, …)."""
+    """workflows.calendar.legal_calendar.LegalCalendar satisfies this (units: working_days, …)."""
 
     def due(self, start: datetime, amount: int, unit: str) -> PeriodLike: ...
 

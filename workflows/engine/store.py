@@ -16,9 +16,9 @@ from sqlalchemy.orm.util import identity_key
 
 from models import HumanTask, ProcessInstance
 from models.engine import OPEN_TASK_STATES
+from workflows.core.errors import Conflict
+from workflows.core.fastsql import fast
 from workflows.engine.lanes import assign, org_kind_lookup
-from workflows.errors import Conflict
-from workflows.fastsql import fast
 
 # PendingBpmnEvent.event_type is the event definition's class name (see engine/parser.py).
 TIMER_EVENT_TYPES = frozenset({"ClockTimeDate", "ClockDuration"})

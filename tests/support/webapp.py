@@ -1,0 +1,75 @@
+"""The web application on the test database with the Gucheng sample: fixtures and helpers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models import AuditEvent
+from web import create_app
+from workflows.deadlines.rules import seed_deadline_rules
+from workflows.sample.gucheng import DEMO_PASSWORD, load_gucheng_sample
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+# Every procedure: the start pages reach all of them.
+PROCEDURES = tuple(p.name for p in BPMN_DIR.glob("*.bpmn"))
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(engine, session_factory, clock, tmp_path):
+    """The application on the test engine, with the sample and the fixed clock."""
+    with session_factory() as s:
+        load_gucheng_sample(s, clock)
+        seed_deadline_rules(s, clock)  # case and coordination periods need their rules
+        s.commit()
+    bpmn = tmp_path / "bpmn"
+    bpmn.mkdir()
+    for name in PROCEDURES:
+        shutil.copy(BPMN_DIR / name, bpmn / name)
+    application = create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "test-secret",
+                              "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                              "BPMN_DIR": str(bpmn)})
+    yield application
+
+
+@pytest.fixture
+def client(app):
+    """A test client without a session."""
+    return app.test_client()
+
+
+def csrf_of(client, path: str = "/login") -> str:
+    """The CSRF token rendered into a page's forms."""
+    page = client.get(path)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    """Sign in through the login form; returns the response."""
+    token = csrf_of(client)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the client in as a demo user: as_user('zk_officer1')."""
+
+    def _sign_in(username: str):
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _sign_in
+
+
+def audit_count(session_factory) -> int:
+    """Rows in the audit chain, to show that a refused request wrote nothing."""
+    with session_factory() as s:
+        return s.scalar(select(func.count(AuditEvent.id)))

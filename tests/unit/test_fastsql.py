@@ -1,0 +1,42 @@
+"""Hot statements on the DBAPI cursor behave like SQLAlchemy's own execute."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from models import AuditHead
+from workflows.core.db import unit_of_work
+from workflows.core.fastsql import fast
+
+
+def _insert_head():
+    head = AuditHead.__table__
+    return insert(head).values(id=bindparam("id"), seq=0, last_hash=bindparam("tip"))
+
+
+def test_a_constraint_error_is_sqlalchemys_and_the_transaction_rolls_back(session):
+    """A duplicate key raises sqlalchemy.exc.IntegrityError; nothing of the unit is kept."""
+    with unit_of_work(session):
+        connection = session.connection()
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 1, "tip": "a"})
+    with pytest.raises(IntegrityError), unit_of_work(session):
+        connection = session.connection()
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 2, "tip": "b"})
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 1, "tip": "c"})
+    assert session.scalar(select(func.count()).select_from(AuditHead)) == 1
+
+
+def test_rows_and_rowcount_come_back_and_in_lists_are_refused(session):
+    """Selects return their rows; an expanding IN is left to SQLAlchemy's execute."""
+    head = AuditHead.__table__
+    with unit_of_work(session):
+        connection = session.connection()
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 5, "tip": "t"})
+        ran = fast("test.read", connection, lambda: select(head.c.seq, head.c.last_hash).where(
+            head.c.id == bindparam("id"))).execute(connection, {"id": 5})
+        assert ran.first() == (0, "t") and ran.fetchall() == [(0, "t")]
+        with pytest.raises(ValueError, match="expanding"):
+            fast("test.in", connection, lambda: select(head.c.id).where(
+                head.c.id.in_([1, 2])))

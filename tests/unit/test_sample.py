@@ -1,0 +1,103 @@
+"""`quanze init --sample`: the Gucheng (故城县) sample loads completely and idempotently."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from models import (
+    AuditEvent,
+    ItemCategory,
+    Membership,
+    Organization,
+    OrgKind,
+    PopulationClass,
+    PowerItem,
+    Role,
+    User,
+)
+from workflows.core.audit import verify_chain
+from workflows.sample.gucheng import load_gucheng_sample
+
+ORGANS_PER_CLASS = {PopulationClass.UNDER_30K: 7, PopulationClass.FROM_30K_TO_50K: 8,
+                    PopulationClass.FROM_50K_TO_100K: 9, PopulationClass.OVER_100K: 10}
+
+
+def _snapshot(session) -> dict:
+    """Row counts of everything the sample writes, except the audit trail."""
+    return {table.__name__: session.scalar(select(func.count(table.id)))
+            for table in (Organization, User, Membership, PowerItem)}
+
+
+def test_sample_loads_twice_without_duplicating_anything(session, clock):
+    first = load_gucheng_sample(session, clock)
+    counts = _snapshot(session)
+    second = load_gucheng_sample(session, clock)
+    assert _snapshot(session) == counts
+    assert first["items_created"] == 39 and second["items_created"] == 0
+    assert second["items_updated"] == 0 and second["items_unchanged"] == 39
+    assert second["users_created"] == 0
+    assert verify_chain(session).ok
+
+
+def test_thirteen_townships_with_the_organs_of_their_population_class(session, clock):
+    """故城县深化乡镇改革方案: 7/8/9/10 organs by population class."""
+    load_gucheng_sample(session, clock)
+    townships = session.scalars(select(Organization).where(
+        Organization.kind == OrgKind.TOWNSHIP)).all()
+    assert len(townships) == 13
+    organs = Counter(session.scalars(select(Organization.township_id).where(
+        Organization.kind == OrgKind.TOWNSHIP_ORGAN)).all())
+    for town in townships:
+        assert organs[town.id] == ORGANS_PER_CLASS[town.population_class], town.name
+    assert {t.population_class for t in townships} == set(ORGANS_PER_CLASS)
+
+
+def test_stationed_agencies_are_flagged_in_every_township(session, clock):
+    """派驻: police stations, tax and market-regulation branches serve each township."""
+    load_gucheng_sample(session, clock)
+    stationed = session.scalars(select(Organization).where(Organization.is_stationed)).all()
+    per_town = Counter(o.township_id for o in stationed)
+    assert len(per_town) == 13 and set(per_town.values()) == {3}
+    assert all(o.kind == OrgKind.COUNTY_DEPARTMENT and o.parent_id for o in stationed)
+    assert any(o.name.endswith("派出所") for o in stationed)
+
+
+def test_demo_users_hold_every_role_and_officers_hold_certificates(session, clock):
+    """行政处罚法 第42条: township enforcement officers carry enforcement certificates."""
+    load_gucheng_sample(session, clock)
+    roles = set(session.scalars(select(Membership.role)).all())
+    assert roles == set(Role)
+    officers = session.scalars(select(User).join(Membership).where(
+        Membership.role == Role.TOWNSHIP_OFFICER)).all()
+    assert officers and all(u.certificates for u in officers)
+
+
+def test_catalogue_has_the_32_sample_items_and_the_related_powers(session, clock):
+    load_gucheng_sample(session, clock)
+    items = {i.code: i for i in session.scalars(select(PowerItem))}
+    penalties = [i for i in items.values() if i.code.startswith("ILLUS-CF-") and i.code != "ILLUS-CF-GA-01"]
+    assert len(penalties) == 32
+    assert all(i.department.kind == OrgKind.COUNTY_DEPARTMENT for i in penalties)
+    side = [i for i in items.values() if i.code.startswith(("ILLUS-JC-", "ILLUS-QZ-"))]
+    assert {i.category for i in side} == {ItemCategory.INSPECTION, ItemCategory.COERCION}
+    assert [r.code for r in items["ILLUS-CF-SL-01"].related] == ["ILLUS-JC-SL-01"]
+    assert {r.code for r in items["ILLUS-CF-NYNC-02"].related} == {"ILLUS-JC-NYNC-01",
+                                                                   "ILLUS-QZ-NYNC-01"}
+
+
+def test_detention_item_stays_with_public_security_行政处罚法第18条(session, clock):
+    """行政处罚法 第18条: a power restricting personal liberty is never offered to a township."""
+    load_gucheng_sample(session, clock)
+    item = session.scalars(select(PowerItem).where(PowerItem.code == "ILLUS-CF-GA-01")).one()
+    assert item.restricts_personal_liberty is True
+    assert item.modes_allowed == ["assist"] and item.in_provincial_guidance is False
+    assert item.department.name == "故城县公安局"
+    assert item.department.kind == OrgKind.PUBLIC_SECURITY
+
+
+def test_catalogue_import_is_audited(session, clock):
+    load_gucheng_sample(session, clock)
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("catalogue.items_imported") == 2

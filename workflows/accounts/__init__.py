@@ -1,0 +1,1 @@
+"""Principals, access rules, sign-in, passwords and administration."""

@@ -1,0 +1,1 @@
+"""The legal calendar: working days, calendar days and hours across statutory holidays."""

@@ -1,0 +1,1 @@
+"""The case record shared by the case procedures: filing rules and listings."""

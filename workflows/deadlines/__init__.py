@@ -1,0 +1,1 @@
+"""Legal periods: rules, deadline records, arithmetic, extensions, figures, notifications."""

@@ -1,0 +1,1 @@
+"""What the scheduler runs: due work, deadline firing, interrupts, webhooks."""

@@ -1,0 +1,193 @@
+"""Case transfer between administrative organs (案件移送, domain.md §3a).
+
+The sender picks the case; the registry (who()) names the competent organ; a transfer anywhere
+else is refused. Sender and receiver run separate instances linked by messages with explicit
+payloads. The receiver accepts or objects with reasons; an objection goes to the county
+government to designate (指定管辖, 行政处罚法 第25条), never back to the sender: after an objection
+the case may not be transferred again by the organs themselves (SAMR model: 不得再自行移送).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Case, CaseStatus, CaseTransfer, Organization, OrgKind, TransferStatus, User
+from workflows.core.db import unit_of_work
+from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
+from workflows.core.forms import Field, Form, register_form
+from workflows.core.numbering import next_number
+from workflows.core.services import ServiceContext, service_task
+from workflows.procedures.periods import meet_period, org_or_404, require_member, start_period
+from workflows.procedures.rules import single_org
+from workflows.registry.powers import who
+from workflows.tasks import processes
+
+SEND, RECEIVE = "case_transfer_send", "case_transfer_receive"
+ART_25 = "行政处罚法 第25条（管辖争议报共同上一级指定管辖）；市场监管案件管辖规定（不得再自行移送）"
+ART_JURISDICTION = "行政处罚法 第22–24条（地域、级别管辖与赋权）"
+# A case can change organ only before a decision (立案、调查、审核 stages).
+TRANSFERABLE = (CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.REVIEWING)
+
+_ANSWER = Form([
+    Field("answer", "choice", required=True, choices=("accept", "object"), label_zh="接收或异议",
+          label_en="Accept or object"),
+    Field("objection_reason", "text", max_length=2000, label_zh="异议理由", label_en="Objection reason"),
+])
+register_form(RECEIVE, "answer_township", _ANSWER)
+register_form(RECEIVE, "answer_department", _ANSWER)
+register_form(RECEIVE, "designate", Form([
+    Field("designated_org_id", "int", required=True, min=1, label_zh="指定管辖机关", label_en="Designated organ"),
+    Field("designation_note", "text", required=True, max_length=2000, label_zh="指定理由", label_en="Reasons"),
+]))
+
+
+def _check_materials(reason: str, materials: list) -> list[dict]:
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = ["须说明移送理由 / a reason for the transfer is required"]
+    if not materials or not all(isinstance(m, dict) and str(m.get("title", "")).strip() for m in materials):
+        errors["materials"] = ["须随案移送材料清单（每项有名称）/ list the materials that travel with the case"]
+    if errors:
+        raise ValidationFailed(errors, "移送信息不完整 / the transfer is incomplete")
+    return [{"title": str(m["title"]).strip(), "pages": int(m.get("pages") or 0)} for m in materials]
+
+
+def _check_no_ping_pong(session: Session, case: Case) -> None:
+    """Only an undecided case; no second transfer after an objection, and none while one is open."""
+    if case.status not in TRANSFERABLE:
+        raise Conflict(f"案件 {case.case_number} 处于「{case.status}」阶段，不能移送 / case {case.case_number} "
+                       f"is {case.status}: only an undecided case can be transferred", case_id=case.id)
+    rows = session.scalars(select(CaseTransfer).where(CaseTransfer.case_id == case.id)).all()
+    if any(r.objection_reason for r in rows):
+        raise LegalRuleViolation(
+            f"案件 {case.case_number} 的移送曾被提出异议，应由县政府指定管辖，不得再自行移送 / case "
+            f"{case.case_number} was objected to once: only the county may designate, no further transfer",
+            article=ART_25, case_id=case.id)
+    if any(r.status == TransferStatus.SENT for r in rows):
+        raise Conflict(f"案件 {case.case_number} 正在移送中 / case {case.case_number} is already in transfer",
+                       case_id=case.id)
+
+
+def transfer_in_progress(session: Session, case_id: int) -> bool:
+    """Whether the case is on its way to another organ (the case handling should wait)."""
+    return session.scalar(select(func.count(CaseTransfer.id)).where(
+        CaseTransfer.case_id == case_id, CaseTransfer.status == TransferStatus.SENT)) > 0
+
+
+def competent_receiver(session: Session, case: Case, today) -> tuple[Organization, str]:
+    """The organ the registry names for the case's item and township, and the basis."""
+    answer = who(session, case.item.code, case.township_id, today)
+    return session.get(Organization, answer.acting_org.id), answer.basis
+
+
+def _check_receiver(case: Case, competent: Organization, basis: str, receiver_org_id: int | None) -> None:
+    if competent.id == case.handling_org_id:
+        raise LegalRuleViolation(
+            f"{competent.name} 即为案件 {case.case_number} 的管辖机关，无需移送 / {competent.name} is itself "
+            f"competent for case {case.case_number}", article=basis, competent_org_id=competent.id)
+    if receiver_org_id is not None and receiver_org_id != competent.id:
+        raise LegalRuleViolation(
+            f"接收机关对该事项无管辖权；依权责清单应移送{competent.name} / the receiver is not competent "
+            f"for this item: the registry names {competent.name}", article=f"{ART_JURISDICTION}；{basis}",
+            competent_org_id=competent.id, competent_org=competent.name)
+
+
+def _owner(org: Organization) -> dict:
+    """The instance's own organization key, so inboxes and listings file it under that organ."""
+    return {"township_id": org.id} if org.kind == OrgKind.TOWNSHIP else {"department_id": org.id}
+
+
+def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason: str, materials: list,
+                  receiver_org_id: int | None = None) -> CaseTransfer:
+    """Send a case to the competent organ: a receiver instance waits, the sender's message reaches it."""
+    with unit_of_work(session):
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"未找到案件：{case_id} / unknown case: {case_id}", case_id=case_id)
+        sender = org_or_404(session, case.handling_org_id, "办案机关 / handling organ")
+        require_member(session, actor, sender, f"移送案件 {case.case_number} / transfer the case")
+        listed = _check_materials(reason, materials)
+        # Taken before the checks: the sequence row serializes two transfers of one case, so the
+        # second sees the first's open transfer (never count+1, which both would share).
+        n = next_number(session, f"case_transfer:{case.id}", engine.clock.today().year, floor=lambda: session.scalar(
+            select(func.count(CaseTransfer.id)).where(CaseTransfer.case_id == case.id)))
+        _check_no_ping_pong(session, case)
+        receiver, basis = competent_receiver(session, case, engine.clock.today())
+        _check_receiver(case, receiver, basis, receiver_org_id)
+        key = f"YS-{case.case_number}-{n}"
+        transfer = CaseTransfer(case_id=case.id, sender_org_id=sender.id, receiver_org_id=receiver.id,
+                                reason=reason.strip(), materials=listed, competence_basis=basis,
+                                sent_at=engine.clock.now(), sender_key=f"{key}/S", receiver_key=f"{key}/R")
+        session.add(transfer)
+        session.flush()
+        processes.start(session, engine, RECEIVE, actor=actor, business_key=transfer.receiver_key, data={
+            **_owner(receiver), "receiver_org_id": receiver.id,
+            "receiver_is_township": receiver.kind == OrgKind.TOWNSHIP,
+            "county_government_id": single_org(session, OrgKind.COUNTY_GOVERNMENT).id,
+            "reply_key": transfer.sender_key, "objection_reason": ""})
+        processes.start(session, engine, SEND, actor=actor, business_key=transfer.sender_key, data={
+            **_owner(sender), "transfer_id": transfer.id, "target_key": transfer.receiver_key})
+        return transfer
+
+
+@service_task("transfer.send")
+def send(ctx: ServiceContext, transfer_id: int) -> dict:
+    """Service task: the receiver's answer period starts; the payload says what travels."""
+    t = ctx.session.get(CaseTransfer, transfer_id)
+    case = ctx.session.get(Case, t.case_id)
+    t.answer_deadline_id = start_period(ctx, "transfer_answer", instance_id=ctx.instance_id,
+                                        org_id=t.receiver_org_id, case_ref=case.case_number)
+    return {"transfer_id": t.id, "case_number": case.case_number, "item_code": case.item.code,
+            "reason": t.reason, "materials": t.materials, "sender_org_id": t.sender_org_id}
+
+
+@service_task("transfer.answer")
+def answer(ctx: ServiceContext, transfer_id: int, answer: str, objection_reason) -> dict:
+    """Service task: accept (the case moves) or object with reasons (to the county to designate)."""
+    t = ctx.session.get(CaseTransfer, transfer_id)
+    if answer == "object" and not (objection_reason or "").strip():
+        raise ValidationFailed({"objection_reason": ["对移送有异议须说明理由 / an objection needs reasons"]},
+                               "异议缺少理由 / objection without reasons")
+    t.answered_at = ctx.now
+    meet_period(ctx.session, ctx.clock, t.answer_deadline_id, ctx.actor_user_id)
+    if answer == "accept":
+        t.status = TransferStatus.ACCEPTED
+        _move_case(ctx, t, t.receiver_org_id)
+        return {"outcome": "accepted", "handling_org_id": t.receiver_org_id}
+    t.status, t.objection_reason = TransferStatus.OBJECTED, objection_reason.strip()
+    county = single_org(ctx.session, OrgKind.COUNTY_GOVERNMENT)
+    t.designation_deadline_id = start_period(ctx, "transfer_designation",
+                                             instance_id=ctx.instance_id, org_id=county.id,
+                                             case_ref=t.receiver_key)
+    return {"outcome": "objected"}
+
+
+@service_task("transfer.designate")
+def designate(ctx: ServiceContext, transfer_id: int, designated_org_id: int, designation_note: str) -> dict:
+    """Service task: the county government designates the organ (指定管辖, 第25条); the case goes there."""
+    t = ctx.session.get(CaseTransfer, transfer_id)
+    organ = org_or_404(ctx.session, designated_org_id, "指定管辖机关 / designated organ")
+    if organ.kind not in (OrgKind.COUNTY_DEPARTMENT, OrgKind.TOWNSHIP):
+        raise ValidationFailed({"designated_org_id": [f"{organ.name} 不是县直部门或乡镇 / not a department or township"]})
+    t.status, t.designated_org_id = TransferStatus.DESIGNATED, organ.id
+    t.designation_note, t.designated_at = designation_note.strip(), ctx.now
+    meet_period(ctx.session, ctx.clock, t.designation_deadline_id, ctx.actor_user_id)
+    _move_case(ctx, t, organ.id)
+    return {"outcome": "designated", "handling_org_id": organ.id}
+
+
+@service_task("transfer.close")
+def close(ctx: ServiceContext, transfer_id: int, reply: dict) -> dict:
+    """Service task: the sender's instance records where the case went."""
+    t = ctx.session.get(CaseTransfer, transfer_id)
+    return {"status": str(t.status), "handling_org_id": reply.get("handling_org_id")}
+
+
+def _move_case(ctx: ServiceContext, t: CaseTransfer, org_id: int) -> None:
+    """The case (and its acting subject per the registry, when the organ is the competent one) moves."""
+    case = ctx.session.get(Case, t.case_id)
+    answer = who(ctx.session, case.item.code, case.township_id, ctx.clock.today())
+    subject = answer.enforcement_subject.id if answer.acting_org.id == org_id else org_id
+    responsible = answer.responsible_subject.id if answer.acting_org.id == org_id else org_id
+    case.handling_org_id, case.enforcement_subject_org_id, case.responsible_org_id = org_id, subject, responsible

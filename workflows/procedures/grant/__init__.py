@@ -1,0 +1,1 @@
+"""The grant procedure (赋权, 行政处罚法 第24条)."""

@@ -1,0 +1,1 @@
+"""Joint enforcement (联合执法)."""

@@ -1,0 +1,1 @@
+"""Mutual notification (相互告知)."""

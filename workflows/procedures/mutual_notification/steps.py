@@ -1,0 +1,125 @@
+"""Mutual notification (相互告知) between county departments and townships, acknowledged in time.
+
+A department tells a township (or the reverse) of a licence, a penalty or an inspection; the
+recipient acknowledges within the period of its kind (domain.md §3a: licences 1 working day,
+major decisions 5 working days; inspections 2 working days as a design default).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import Case, MutualNotification, OrgKind, User
+from workflows.core.db import unit_of_work
+from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
+from workflows.core.forms import Field, Form, register_form
+from workflows.core.services import ServiceContext, service_task
+from workflows.procedures.periods import (
+    meet_period,
+    open_task,
+    org_or_404,
+    require_member,
+    start_period,
+)
+from workflows.tasks import processes
+
+PROCESS_ID = "mutual_notification"
+KINDS = ("licence", "penalty", "inspection")
+PARTIES = (OrgKind.COUNTY_DEPARTMENT, OrgKind.TOWNSHIP)
+ART = "故字〔2020〕6号 相互告知制度"
+# Working days to acknowledge, and the deadline rule that tracks it (deadline_rules.json).
+PERIODS = {"licence": (1, "notify_licence_ack"), "penalty": (5, "notify_major_ack"),
+           "inspection": (2, "notify_inspection_ack")}
+
+_ACK = Form([Field("note", "text", max_length=2000, label_zh="签收意见", label_en="Note")])
+register_form(PROCESS_ID, "ack_department", _ACK)
+register_form(PROCESS_ID, "ack_township", _ACK)
+
+
+def _period(kind: str, major: bool) -> tuple[int, str]:
+    """Licences 1 working day; penalties and major decisions 5; inspections 2 (设计建议)."""
+    return PERIODS["penalty"] if major and kind == "inspection" else PERIODS[kind]
+
+
+def _check_notice(sender, recipient, kind: str, subject: str, summary: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if kind not in KINDS:
+        errors["kind"] = [f"应为 {'/'.join(KINDS)}：{kind!r} / must be one of {KINDS}"]
+    if not subject.strip():
+        errors["subject"] = ["须填写告知事由 / a subject is required"]
+    if not summary.strip():
+        errors["summary"] = ["须填写告知内容 / a summary is required"]
+    if errors:
+        raise ValidationFailed(errors, "告知内容不完整 / the notice is incomplete")
+    # 相互告知 runs between a county department and a township, in either direction.
+    if {sender.kind, recipient.kind} != set(PARTIES):
+        raise LegalRuleViolation(
+            f"相互告知在县直部门与乡镇之间进行：{sender.name} → {recipient.name} 不适用 / mutual "
+            f"notification runs between a county department and a township", article=ART,
+            sender_org_id=sender.id, recipient_org_id=recipient.id)
+
+
+def send_notification(session: Session, engine, actor: User, sender_org_id: int, recipient_org_id: int,
+                      kind: str, subject: str, summary: str, *, major: bool = False,
+                      case_id: int | None = None) -> MutualNotification:
+    """Record the notice and start its acknowledgement instance."""
+    with unit_of_work(session):
+        sender = org_or_404(session, sender_org_id, "告知机关 / sender")
+        recipient = org_or_404(session, recipient_org_id, "被告知机关 / recipient")
+        require_member(session, actor, sender, "以该机关名义告知 / notify in its name")
+        _check_notice(sender, recipient, kind, subject, summary)
+        if case_id is not None and session.get(Case, case_id) is None:
+            raise NotFound(f"未找到案件：{case_id} / unknown case: {case_id}", case_id=case_id)
+        days, rule = _period(kind, major)
+        notice = MutualNotification(sender_org_id=sender.id, recipient_org_id=recipient.id, kind=kind,
+                                    major=major, subject=subject.strip(), summary=summary.strip(),
+                                    case_id=case_id, sent_at=engine.clock.now())
+        session.add(notice)
+        session.flush()
+        data = {"notification_id": notice.id, "recipient_org_id": recipient.id, "ack_days": days,
+                "ack_rule": rule, "recipient_is_township": recipient.kind == OrgKind.TOWNSHIP,
+                "sender_org_id": sender.id, "note": ""}
+        instance = processes.start(session, engine, PROCESS_ID, data=data, actor=actor,
+                                   business_key=f"MN-{notice.id}")
+        notice.instance_id = instance.id
+        return notice
+
+
+def acknowledge_notification(session: Session, engine, notification_id: int, user: User,
+                             note: str = "") -> MutualNotification:
+    """The recipient signs for the notice; nobody else may."""
+    with unit_of_work(session):
+        notice = session.get(MutualNotification, notification_id)
+        if notice is None:
+            raise NotFound(f"未找到告知：{notification_id} / unknown notification", notification_id=notification_id)
+        recipient = org_or_404(session, notice.recipient_org_id, "被告知机关 / recipient")
+        require_member(session, user, recipient, f"签收告知 {notice.id} / acknowledge notice {notice.id}")
+        if notice.acknowledged_at is not None:
+            raise Conflict(f"告知 {notice.id} 已于 {notice.acknowledged_at:%Y-%m-%d %H:%M} 签收 / notice "
+                           f"{notice.id} is already acknowledged", notification_id=notice.id)
+        name = "ack_township" if recipient.kind == OrgKind.TOWNSHIP else "ack_department"
+        task = open_task(session, notice.instance_id, name)
+        processes.complete(session, engine, task.id, user, {"note": note})
+        session.refresh(notice)
+        return notice
+
+
+@service_task("notification.open")
+def open_acknowledgement(ctx: ServiceContext, notification_id: int, recipient_org_id: int, ack_rule: str) -> dict:
+    """Service task: the acknowledgement period starts when the notice is sent."""
+    notice = ctx.session.get(MutualNotification, notification_id)
+    notice.deadline_id = start_period(ctx, ack_rule, instance_id=ctx.instance_id,
+                                      org_id=recipient_org_id, case_ref=f"MN-{notification_id}")
+    return {"deadline_id": notice.deadline_id}
+
+
+@service_task("notification.acknowledge")
+def record_acknowledgement(ctx: ServiceContext, notification_id: int, note) -> dict:
+    """Service task: stamp the acknowledgement and meet its period."""
+    notice = ctx.session.get(MutualNotification, notification_id)
+    notice.acknowledged_at = ctx.now
+    notice.acknowledged_by = ctx.actor_user_id
+    notice.acknowledgement_note = note or None
+    meet_period(ctx.session, ctx.clock, notice.deadline_id, ctx.actor_user_id)
+    return {"acknowledged_at": ctx.now.isoformat()}
+

@@ -1,0 +1,1 @@
+"""Work orders of the township command centre (工单派发)."""

@@ -1,0 +1,219 @@
+"""The legal rules a delegation must satisfy (domain.md §0, 行政处罚法 第18、20、21、24条)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from models import (
+    IN_FORCE_STATUSES,
+    Delegation,
+    DelegationMode,
+    DelegationStatus,
+    EnforcementCertificate,
+    Membership,
+    Organization,
+    OrgKind,
+    PowerItem,
+    Role,
+    User,
+)
+from workflows.registry.drafts import (
+    Checked,
+    DelegationDraft,
+    Problems,
+    parse_draft,
+)
+
+ART_18 = "行政处罚法 第18条"
+ART_20 = "行政处罚法 第20条"
+ART_21 = "行政处罚法 第21条"
+MIN_CERTIFIED_OFFICERS = 2  # 第21条: staff holding 行政执法资格; two officers act together (第42条)
+_CHUNK = 500  # keeps IN (...) lists under SQLite's bound-parameter limit
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def overlaps(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    """True when two inclusive date ranges (None = open end) share a day; empty ranges never do."""
+    a_end, b_end = a_to or date.max, b_to or date.max
+    return a_from <= a_end and b_from <= b_end and a_from <= b_end and b_from <= a_end
+
+
+def _load_items(session: Session, codes: list[str], lock: bool) -> dict[str, PowerItem]:
+    found: dict[str, PowerItem] = {}
+    for part in _chunks(sorted(set(codes))):
+        query = select(PowerItem).where(PowerItem.code.in_(part)).order_by(PowerItem.id)
+        if lock:  # serializes concurrent writers on the same items (overlap check, PostgreSQL)
+            query = query.with_for_update()
+        found.update({item.code: item for item in session.scalars(query)})
+    return found
+
+
+def _load_townships(session: Session, refs: list[str | int]) -> dict[str, list[Organization]]:
+    """Townships by str(ref): id, full name or short name; a list, so ambiguity shows."""
+    ids = [int(r) for r in refs if isinstance(r, int) or str(r).strip().isdigit()]
+    names = [str(r).strip() for r in refs if not (isinstance(r, int) or str(r).strip().isdigit())]
+    rows: list[Organization] = []
+    for part in _chunks(sorted(set(ids))):
+        rows += session.scalars(select(Organization).where(
+            Organization.kind == OrgKind.TOWNSHIP, Organization.id.in_(part))).all()
+    for part in _chunks(sorted(set(names))):
+        rows += session.scalars(select(Organization).where(
+            Organization.kind == OrgKind.TOWNSHIP,
+            or_(Organization.name.in_(part), Organization.short_name.in_(part)))).all()
+    by_ref: dict[str, list[Organization]] = defaultdict(list)
+    for org in {o.id: o for o in rows}.values():
+        for key in (str(org.id), org.name, org.short_name):
+            if key:
+                by_ref[key].append(org)
+    return by_ref
+
+
+def _resolve(checked: list[Checked], session: Session, problems: Problems, lock: bool) -> None:
+    """Attach each draft's catalogue item and township, or report the unknown name."""
+    items = _load_items(session, [str(c.draft.item_code).strip() for c in checked], lock)
+    townships = _load_townships(session, [c.draft.township for c in checked])
+    for c in checked:
+        code = str(c.draft.item_code).strip()
+        c.item = items.get(code)
+        if c.item is None:
+            problems.add(c.index, "item_code", f"未知事项编码：{code} / unknown item code: {code}")
+        ref = str(c.draft.township).strip()
+        found = townships.get(ref, [])
+        if len(found) == 1:
+            c.township = found[0]
+        elif found:
+            problems.add(c.index, "township", f"乡镇名称不唯一：{ref} / ambiguous township: {ref}")
+        else:
+            problems.add(c.index, "township", f"未知乡镇：{ref} / unknown township: {ref}")
+
+
+def _check_item_rules(c: Checked, problems: Problems) -> None:
+    """Catalogue modes, 第18条 personal liberty, 第20条 no re-entrustment, entrustment term."""
+    if c.mode is None or c.item is None:
+        return
+    code = c.item.code
+    if c.mode.value not in (c.item.modes_allowed or []):
+        allowed = "|".join(c.item.modes_allowed or []) or "—"
+        problems.add(c.index, "mode", f"事项 {code} 不允许方式 {c.mode.value}（清单允许：{allowed}）/ "
+                     f"mode {c.mode.value} not allowed for item {code} (catalogue: {allowed})")
+    if c.item.restricts_personal_liberty and c.mode in (DelegationMode.GRANT, DelegationMode.ENTRUST):
+        # 第18条: only public security (and organs named by law) may restrict personal liberty.
+        problems.add(c.index, "mode", f"事项 {code} 限制人身自由，不得赋权或委托乡镇 / item {code} "
+                     f"restricts personal liberty and cannot go to a township", ART_18)
+    if c.mode == DelegationMode.ENTRUST:
+        if c.draft.effective_to is None:
+            # 第20条: the 委托书 states 事项、权限、期限 — an entrustment has a term.
+            problems.add(c.index, "effective_to", f"委托事项 {code} 须载明委托期限（终止日期）/ "
+                         f"entrustment of {code} needs an end date", ART_20)
+        dept = c.item.department
+        if dept.kind != OrgKind.COUNTY_DEPARTMENT or dept.is_stationed:
+            # 第20条 不得再委托: only the original county department may entrust.
+            problems.add(c.index, "item_code", f"事项 {code} 的实施机关 {dept.name} 不是原县直部门，"
+                         f"不得再委托 / {dept.name} is not the original county department of {code}: "
+                         f"re-entrustment is forbidden", ART_20)
+
+
+def certified_officers(session: Session, township_id: int, on: date) -> int:
+    """Township enforcement officers (in the township or its organs) certified on a day."""
+    organs = select(Organization.id).where(
+        or_(Organization.id == township_id, Organization.township_id == township_id),
+        Organization.kind.in_((OrgKind.TOWNSHIP, OrgKind.TOWNSHIP_ORGAN)))
+    query = (
+        select(func.count(func.distinct(User.id)))
+        .join(Membership, Membership.user_id == User.id)
+        .join(EnforcementCertificate, EnforcementCertificate.user_id == User.id)
+        .where(
+            User.is_active.is_(True),
+            Membership.role == Role.TOWNSHIP_OFFICER,
+            Membership.organization_id.in_(organs),
+            EnforcementCertificate.valid_until >= on,
+            or_(EnforcementCertificate.issued_on.is_(None), EnforcementCertificate.issued_on <= on),
+            or_(EnforcementCertificate.revoked_on.is_(None), EnforcementCertificate.revoked_on > on),
+        )
+    )
+    return session.scalar(query) or 0
+
+
+def _check_officers(checked: list[Checked], session: Session, problems: Problems) -> None:
+    """第21条: an entrusted township must have certified officers on the first day."""
+    cache: dict[tuple[int, date], int] = {}
+    for c in checked:
+        if c.mode != DelegationMode.ENTRUST or c.township is None or c.start is None:
+            continue
+        if c.status in (DelegationStatus.REVOKED, DelegationStatus.EXPIRED):
+            continue  # history being recorded, not a new entrustment
+        key = (c.township.id, c.start)
+        if key not in cache:
+            cache[key] = certified_officers(session, *key)
+        if cache[key] < MIN_CERTIFIED_OFFICERS:
+            problems.add(c.index, "township", f"{c.township.name} 于 {c.start} 持有效执法证的执法人员"
+                         f"仅 {cache[key]} 名，至少需 {MIN_CERTIFIED_OFFICERS} 名 / {c.township.name} "
+                         f"has {cache[key]} certified officers on {c.start}, needs "
+                         f"{MIN_CERTIFIED_OFFICERS}", ART_21)
+
+
+def _existing_in_force(session: Session, pairs: set[tuple[int, int]]) -> list[Delegation]:
+    item_ids = sorted({i for i, _ in pairs})
+    township_ids = sorted({t for _, t in pairs})
+    rows: list[Delegation] = []
+    for items in _chunks(item_ids):
+        for towns in _chunks(township_ids):
+            rows += session.scalars(select(Delegation).where(
+                Delegation.item_id.in_(items), Delegation.township_id.in_(towns),
+                Delegation.status.in_(IN_FORCE_STATUSES))).all()
+    return [r for r in rows if (r.item_id, r.township_id) in pairs]
+
+
+def _overlap_message(c: Checked, other_zh: str, other_en: str) -> str:
+    return (f"事项 {c.item.code} 在 {c.township.name} 的期间 {c.start}—{c.end or '长期'} 与{other_zh}"
+            f"重叠 / item {c.item.code} in {c.township.name} ({c.start}..{c.end or 'open'}) "
+            f"overlaps {other_en}")
+
+
+def _check_overlaps(checked: list[Checked], session: Session, problems: Problems) -> None:
+    """One item in one township has one delegation on any day: against the DB and the batch."""
+    ready = [c for c in checked if c.item and c.township and c.start and not
+             (c.draft.effective_to is not None and c.end is None)]
+    pairs = {(c.item.id, c.township.id) for c in ready}
+    existing = defaultdict(list)
+    for row in _existing_in_force(session, pairs):
+        existing[(row.item_id, row.township_id)].append(row)
+    seen: dict[tuple[int, int], list[Checked]] = defaultdict(list)
+    for c in ready:
+        key = (c.item.id, c.township.id)
+        for row in existing[key]:
+            if overlaps(c.start, c.end, row.effective_from, row.effective_to):
+                doc = f"（{row.document_no}）" if row.document_no else ""
+                problems.add(c.index, "effective_from", _overlap_message(
+                    c, f"已登记的第 {row.id} 号委托/赋权{doc}", f"existing delegation #{row.id} "
+                    f"({row.effective_from}..{row.effective_to or 'open'})"))
+        for earlier in seen[key]:
+            if overlaps(c.start, c.end, earlier.start, earlier.end):
+                problems.add(c.index, "effective_from", _overlap_message(
+                    c, f"本批第 {earlier.index} 条", f"draft #{earlier.index} of this batch"))
+        seen[key].append(c)
+
+
+def run_checks(session: Session, drafts: list[DelegationDraft], *, lock: bool = False):
+    """(problems, parsed drafts with their item and township) for a batch of drafts."""
+    problems = Problems()
+    checked = [parse_draft(i, d, problems) for i, d in enumerate(drafts)]
+    _resolve(checked, session, problems, lock)
+    for c in checked:
+        _check_item_rules(c, problems)
+    _check_officers(checked, session, problems)
+    _check_overlaps(checked, session, problems)
+    problems.sort(key=lambda p: p["index"])
+    return list(problems), checked
+
+
+def check_drafts(session: Session, drafts: list[DelegationDraft]) -> list[dict]:
+    """Every problem of every draft at once, checked against the database and each other."""
+    return run_checks(session, drafts)[0]

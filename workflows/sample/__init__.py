@@ -1,0 +1,1 @@
+"""The Gucheng (故城县) sample and its demo accounts."""
