@@ -105,13 +105,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["quanze"] = _wiring(app)
     app.url_map.converters["int"] = IdConverter
 
-    from web import auth, errors, i18n, labels, requests
+    from web import auth, errors, i18n, labels, nav, requests
     from web.api import register_api
     from web.views import register_views
 
     requests.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    nav.init_app(app)
     auth.init_app(app)
     register_views(app)
     register_api(app)

@@ -51,6 +51,14 @@ def label(value) -> str:
     return str(LABELS.get(key, key if key is not None else ""))
 
 
+def bilingual(text) -> str:
+    """One language of a stored "中文 / English" text (task titles, lane names): Chinese unless English."""
+    from web.i18n import is_english
+
+    zh, sep, en = str(text or "").partition(" / ")
+    return (en.strip() or zh.strip()) if sep and is_english() else zh.strip()
+
+
 def localtime(instant) -> str:
     """A UTC instant shown in Asia/Shanghai time, to the minute."""
     if instant is None:
@@ -59,6 +67,7 @@ def localtime(instant) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose `label` and `localtime` to templates as filters."""
+    """Expose `label`, `localtime` and `task_title` to templates as filters."""
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["task_title"] = bilingual

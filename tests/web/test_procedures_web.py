@@ -247,19 +247,22 @@ def test_inbox_filters_by_township_and_due_window_and_flags_overdue(client, sess
     assert link in overdue and 'class="badge overdue"' in overdue
 
 
+# The entrustment from the township's opinion to both publications, by whom and with what.
+IN_FORCE_STEPS = [("township_opinion", "zk_leader", {"agrees": "true"}),
+    ("legal_review", "reviewer", {"review_decision": "approve", "review_opinion": "合法"}),
+    ("county_approval", "approver", {"county_decision": "approve"}),
+    ("sign_department", "nyj_officer", {"department_signed_on": "2026-03-02", "department_signatory": "李"}),
+    ("sign_township", "zk_leader", {"township_signed_on": "2026-03-02", "township_signatory": "刘"}),
+    ("publish_department", "nyj_officer", {"department_published_on": "2026-03-02",
+                                           "department_publication_channel": "网站"}),
+    ("publish_township", "zk_leader", {"township_published_on": "2026-03-02",
+                                       "township_publication_channel": "公开栏"})]
+
+
 def _in_force(client, session_factory, app, clock) -> int:
     started = _start(client, session_factory)
     iid = int(started.headers["Location"].rsplit("/", 1)[1])
-    steps = [("township_opinion", "zk_leader", {"agrees": "true"}),
-             ("legal_review", "reviewer", {"review_decision": "approve", "review_opinion": "合法"}),
-             ("county_approval", "approver", {"county_decision": "approve"}),
-             ("sign_department", "nyj_officer", {"department_signed_on": "2026-03-02", "department_signatory": "李"}),
-             ("sign_township", "zk_leader", {"township_signed_on": "2026-03-02", "township_signatory": "刘"}),
-             ("publish_department", "nyj_officer", {"department_published_on": "2026-03-02",
-                                                    "department_publication_channel": "网站"}),
-             ("publish_township", "zk_leader", {"township_published_on": "2026-03-02",
-                                                "township_publication_channel": "公开栏"})]
-    for name, user, data in steps:
+    for name, user, data in IN_FORCE_STEPS:
         _act(client, session_factory, iid, name, user, data)
     return iid
 

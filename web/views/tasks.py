@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from marshmallow import EXCLUDE, fields, validate
 
 from models import User
 from web.auth import login_required, principal
 from web.diagram import element_states, render_svg
+from web.labels import bilingual
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
@@ -22,6 +33,7 @@ from workflows.tasks.inbox import (
     DUE_WINDOWS,
     inbox,
     instance_view,
+    next_task_for,
     procedure_ids,
     visible_document,
     visible_task,
@@ -110,7 +122,7 @@ def complete(task_id: int):
     if nul:
         return _task_page(task_id, errors=nul, values=request.form, status=422)
     data = html_to_task_data(form, request.form)
-    instance_id = task.instance_id
+    instance_id, title = task.instance_id, task.title
     user = acting_user()
     engine = workflow_engine()
     end_reads()
@@ -118,6 +130,10 @@ def complete(task_id: int):
         processes.complete(db(), engine, task_id, user, data)
     except ValidationFailed as exc:
         return _task_page(task_id, errors=exc.errors, values=request.form, status=422)
+    flash(_("已提交：%(title)s", title=bilingual(title)), "success")
+    following = next_task_for(db(), principal(), instance_id)
+    if following is not None:
+        flash(f"{following.id}|{following.title}", "next-task")
     return redirect(url_for("tasks.instance", instance_id=instance_id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Document, HumanTask, Organization, ProcessDefinition, ProcessInstance, User
@@ -53,6 +53,25 @@ def inbox(session: Session, user: User, now: datetime, *, process_id: str | None
         rows.append(InboxRow(task, instance, towns.get(instance.township_id), overdue))
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(rows, key=lambda r: (not r.overdue, r.task.due_at or far, r.task.id))
+
+
+def open_task_count(session: Session, principal: Principal) -> int:
+    """How many open tasks wait for the user's roles in their organizations (the 待办 badge)."""
+    pairs = [(HumanTask.organization_id == g.org_id) & (HumanTask.role == g.role.value) for g in principal.grants]
+    if not pairs:
+        return 0
+    return session.scalar(select(func.count(HumanTask.id)).where(
+        or_(*pairs), HumanTask.state.in_(("ready", "claimed")))) or 0
+
+
+def next_task_for(session: Session, principal: Principal, instance_id: int) -> HumanTask | None:
+    """The instance's first open task the same user may act on next, if any."""
+    pairs = [(HumanTask.organization_id == g.org_id) & (HumanTask.role == g.role.value) for g in principal.grants]
+    if not pairs:
+        return None
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, or_(*pairs), HumanTask.state.in_(("ready", "claimed")))
+        .order_by(HumanTask.id).limit(1)).first()
 
 
 def procedure_ids(session: Session) -> list[str]:
