@@ -8,6 +8,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import HumanTask, ProcessInstance, User
 from workflows.core.db import unit_of_work
@@ -17,7 +18,14 @@ from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages
 from workflows.engine.scripting import StepContext
-from workflows.engine.store import TaskRow, held_or_get, mark_completed, task_for_step
+from workflows.engine.store import (
+    TaskRow,
+    held_or_get,
+    mark_completed,
+    run_task_write,
+    task_for_step,
+    task_moved,
+)
 
 OPEN = ("running", "waiting")
 
@@ -60,7 +68,7 @@ def _actor_org(actor: User | None, instance: ProcessInstance) -> int | None:
 
 
 def _task_row(session: Session, task_id: int) -> HumanTask:
-    row = session.get(HumanTask, task_id)
+    row = session.get(HumanTask, task_id, populate_existing=True)  # judged on the row as it is
     if row is None:
         raise NotFound(f"未知任务：{task_id} / unknown task: {task_id}", task_id=task_id)
     return row
@@ -76,18 +84,14 @@ def _require_open(row: HumanTask | TaskRow) -> None:
 
 
 def claim(session: Session, engine: Engine, task_id: int, user: User) -> HumanTask:
-    """Take a ready task; a conditional UPDATE makes two claimants race safely."""
+    """Take a ready task; a conditional UPDATE makes claimants and completions race safely."""
     with unit_of_work(session):
         row = _task_row(session, task_id)
         _require_open(row)
         check_may_act(session, row, user, engine.clock.today())
-        taken = session.execute(
-            update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == "ready")
-            .values(state="claimed", claimed_by=user.id)
-            .execution_options(synchronize_session=False)).rowcount
-        if taken != 1:
+        if row.state == "claimed":
             raise Conflict(f"任务 {row.id} 已被认领 / task {row.id} is already claimed", task_id=row.id)
-        row.state, row.claimed_by = "claimed", user.id
+        _conditional_task_write(session, row, "ready", None, state="claimed", claimed_by=user.id)
         instance = session.get(ProcessInstance, row.instance_id)
         engine.audit(session, instance, "task.claimed", actor_id=user.id,
                      org_id=row.organization_id, task_name=row.task_spec_name)
@@ -102,12 +106,26 @@ def release(session: Session, engine: Engine, task_id: int, user: User) -> Human
         check_may_act(session, row, user, engine.clock.today())
         if row.state != "claimed":
             raise Conflict(f"任务 {row.id} 未被认领 / task {row.id} is not claimed", task_id=row.id)
-        row.state, row.claimed_by = "ready", None
-        session.flush()
+        # Conditional on the claim still being this user's: a completion that committed
+        # meanwhile must never be put back into the inbox.
+        _conditional_task_write(session, row, "claimed", user.id, state="ready", claimed_by=None)
         instance = session.get(ProcessInstance, row.instance_id)
         engine.audit(session, instance, "task.released", actor_id=user.id,
                      org_id=row.organization_id, task_name=row.task_spec_name)
         return row
+
+
+def _conditional_task_write(session: Session, row: HumanTask, was: str, claimant: int | None,
+                            **values) -> None:
+    """UPDATE the task row only if it is still in (was, claimant); else the clear Conflict."""
+    statement = (update(HumanTask).where(
+        HumanTask.id == row.id, HumanTask.state == was,
+        HumanTask.claimed_by.is_not_distinct_from(claimant))
+        .values(**values).execution_options(synchronize_session=False))
+    if run_task_write(row.id, lambda: session.execute(statement).rowcount) != 1:
+        raise task_moved(row.id)
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 def complete(session: Session, engine: Engine, task_id: int, user: User,

@@ -127,10 +127,30 @@ def task_for_step(session: Session, task_id: int) -> HumanTask | TaskRow | None:
 
 
 def _done():
+    # Still open and unclaimed or claimed by the completer: a claim by another user or a
+    # completion that committed meanwhile makes this match nothing, and the step loses.
     tasks = HumanTask.__table__
-    return (update(tasks).where(tasks.c.id == bindparam("task_id"))
+    return (update(tasks).where(tasks.c.id == bindparam("task_id"),
+                                or_(tasks.c.state == "ready", tasks.c.state == "claimed"),
+                                or_(tasks.c.claimed_by.is_(None),
+                                    tasks.c.claimed_by == bindparam("user_id")))
             .values(state="completed", completed_by=bindparam("user_id"),
                     completed_at=bindparam("now"), submitted=bindparam("submitted")))
+
+
+def task_moved(task_id: int) -> Conflict:
+    """The error for a task row changed by someone else since this step read it."""
+    return Conflict(
+        f"任务 {task_id} 已被他人认领、退回或办结，请刷新后重试 / task {task_id} was claimed, "
+        f"released or completed by someone else; reload and retry", task_id=task_id)
+
+
+def run_task_write(task_id: int, write) -> int:
+    """Run one conditional task-row write; SQLite's stale-snapshot refusal is the same race."""
+    try:
+        return write()
+    except OperationalError as exc:
+        raise task_moved(task_id) from exc
 
 
 TASK_COLUMNS = ("instance_id", "spiff_task_id", "task_spec_name", "title", "lane", "role",
@@ -173,10 +193,13 @@ def _mirror(session: Session, task_id: int, **values) -> None:
 
 def mark_completed(session: Session, row: HumanTask, user_id: int, now: datetime,
                    submitted: dict) -> None:
-    """Record who completed a task with which data (one Core UPDATE, mirrored on the row)."""
+    """Record who completed a task with which data (one conditional UPDATE, mirrored)."""
     connection = session.connection()
-    fast("engine.task_done", connection, _done).execute(connection, {
-        "task_id": row.id, "user_id": user_id, "now": now, "submitted": submitted})
+    params = {"task_id": row.id, "user_id": user_id, "now": now, "submitted": submitted}
+    changed = run_task_write(row.id, lambda: fast("engine.task_done", connection, _done)
+                             .execute(connection, params).rowcount)
+    if changed != 1:
+        raise task_moved(row.id)
     _mirror(session, row.id, state="completed", completed_by=user_id, completed_at=now,
             submitted=submitted)
 
