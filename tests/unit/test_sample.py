@@ -101,3 +101,45 @@ def test_catalogue_import_is_audited(session, clock):
     load_gucheng_sample(session, clock)
     actions = session.scalars(select(AuditEvent.action)).all()
     assert actions.count("catalogue.items_imported") == 2
+
+
+def _free(session, department_id: int, mode: str, on) -> set[tuple[str, int]]:
+    """(item code, township) pairs of the department that a new delegation in `mode` may take on `on`."""
+    from workflows.registry.drafts import DelegationDraft
+    from workflows.registry.rules import check_drafts
+
+    items = session.scalars(select(PowerItem).where(PowerItem.department_id == department_id)).all()
+    towns = session.scalars(select(Organization.id).join(Membership, Membership.organization_id == Organization.id)
+                            .where(Organization.kind == OrgKind.TOWNSHIP,
+                                   Membership.role == Role.TOWNSHIP_OFFICER).distinct()).all()
+    free = set()
+    for item in items:
+        if mode not in item.modes_allowed:
+            continue
+        for town in towns:
+            draft = DelegationDraft(item.code, town, mode, on, on.replace(year=on.year + 1) if mode == "entrust"
+                                    else None)
+            if not check_drafts(session, [draft]):
+                free.add((item.code, town))
+    return free
+
+
+def test_demo_departments_have_items_free_to_entrust_and_to_grant_today_第20_24条(session, clock):
+    """Issue 10 §8: a new letter (第20条) and a new grant (第24条) can start today for a township with officers."""
+    load_gucheng_sample(session, clock)
+    officers = session.scalars(select(Membership).join(User).where(
+        Membership.role == Role.COUNTY_OFFICER, User.username.like("%_officer"))).all()
+    entrust = {m.organization_id for m in officers if _free(session, m.organization_id, "entrust", clock.today())}
+    grant = {m.organization_id for m in officers if _free(session, m.organization_id, "grant", clock.today())}
+    assert len(entrust) >= 2 and len(grant) >= 2, (entrust, grant)
+
+
+def test_every_department_with_items_has_a_legal_reviewer_第58条(session, clock):
+    """行政处罚法 第58条: a case in an entrusting department's name is reviewed by that department's reviewers."""
+    load_gucheng_sample(session, clock)
+    departments = set(session.scalars(select(PowerItem.department_id).join(Organization, Organization.id ==
+                      PowerItem.department_id).where(Organization.kind == OrgKind.COUNTY_DEPARTMENT)))
+    reviewed = set(session.scalars(select(Membership.organization_id).where(Membership.role == Role.LEGAL_REVIEWER)))
+    assert len(departments) >= 9 and departments <= reviewed, departments - reviewed
+    legal_office = session.scalars(select(Organization.id).where(Organization.kind == OrgKind.LEGAL_AFFAIRS_OFFICE)).one()
+    assert legal_office in reviewed

@@ -91,6 +91,18 @@ DEMO_USERS = [
     ("approver", "县政府 赵副县长", "county", [Role.COUNTY_APPROVER], None),
     ("reviewer", "县司法局 孙审核员", "legal_office", [Role.LEGAL_REVIEWER], None),
     ("cgj_reviewer", "县城管局 周法制员", "故城县城市管理综合行政执法局", [Role.LEGAL_REVIEWER], None),
+    # 水利局: its inspection item JC-SL-01 may be granted or entrusted and is free in every township.
+    ("sl_officer", "县水利局 钱科员", "故城县水利局", [Role.COUNTY_OFFICER], "冀执字1301003"),
+    # A legal reviewer (法制审核人员) in every department with items: a case on an entrusted item is
+    # decided in the entrusting department's name, so its review goes there (行政处罚法 第20、58条).
+    ("nyj_reviewer", "县农业农村局 冯法制员", "故城县农业农村局", [Role.LEGAL_REVIEWER], None),
+    ("sl_reviewer", "县水利局 褚法制员", "故城县水利局", [Role.LEGAL_REVIEWER], None),
+    ("zrzy_reviewer", "县自然资源和规划局 卫法制员", "故城县自然资源和规划局", [Role.LEGAL_REVIEWER], None),
+    ("sthj_reviewer", "生态环境分局 蒋法制员", "衡水市生态环境局故城县分局", [Role.LEGAL_REVIEWER], None),
+    ("xf_reviewer", "县消防救援大队 沈法制员", "故城县消防救援大队", [Role.LEGAL_REVIEWER], None),
+    ("jt_reviewer", "县交通运输局 韩法制员", "故城县交通运输局", [Role.LEGAL_REVIEWER], None),
+    ("zj_reviewer", "县住建局 杨法制员", "故城县住房和城乡建设局", [Role.LEGAL_REVIEWER], None),
+    ("scjg_reviewer", "县市场监管局 朱法制员", "故城县市场监督管理局", [Role.LEGAL_REVIEWER], None),
     ("zk_leader", "郑口镇 刘镇长", "郑口镇", [Role.TOWNSHIP_LEADER], None),
     ("zk_officer1", "郑口镇 陈队员", "郑口镇", [Role.TOWNSHIP_OFFICER], "冀执字1301101"),
     ("zk_officer2", "郑口镇 杨队员", "郑口镇", [Role.TOWNSHIP_OFFICER], "冀执字1301102"),
