@@ -48,8 +48,10 @@ from models.enums import (
 )
 from models.organizations import EnforcementCertificate, Membership, Organization, User
 from models.sequences import NumberSequence
+from models.web_sessions import WebSession
 
 __all__ = [
+    "WebSession",
     "NumberSequence",
     "Deadline",
     "DeadlineExtension",

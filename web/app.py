@@ -29,6 +29,8 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_AS_ASCII": False,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_MINUTES": 12 * 60,
 }
 
 
@@ -105,10 +107,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["quanze"] = _wiring(app)
     app.url_map.converters["int"] = IdConverter
 
-    from web import auth, errors, i18n, labels, nav, requests
+    from web import auth, errors, i18n, labels, nav, requests, security
     from web.api import register_api
     from web.views import register_views
 
+    security.init_app(app, set(config))
     requests.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)

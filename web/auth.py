@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+from datetime import timedelta
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from web.requests import db, end_reads, now
 from workflows.accounts.access import Principal
-from workflows.accounts.signin import active_principal, principal_for_token
+from workflows.accounts.sessions import Timeouts, end_session, open_session, session_principal
+from workflows.accounts.signin import principal_for_token
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -37,10 +39,10 @@ def _load_principal() -> None:
         token = _bearer()
         if token:
             g.principal = principal_for_token(db(), token, now())
-    elif "uid" in session:
-        g.principal = active_principal(db(), session["uid"])
+    elif "sid" in session:
+        g.principal = session_principal(db(), session["sid"], now(), _timeouts())
         if g.principal is None:
-            session.clear()
+            _forget()
     end_reads()
 
 
@@ -60,23 +62,35 @@ def _check_csrf() -> None:
         abort(400, description="表单已过期或来源不明，请刷新后重试 / missing or invalid CSRF token")
 
 
-def sign_in(principal: Principal) -> None:
-    """Start a fresh session for the user (a new CSRF token, no fixation)."""
+def _timeouts() -> Timeouts:
+    config = current_app.config
+    return Timeouts(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                    absolute=timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"]))
+
+
+def _forget() -> None:
+    """Clear the cookie's session but keep the chosen language."""
     lang = session.get("lang")
     session.clear()
-    session["uid"] = principal.user_id
-    session["csrf"] = secrets.token_urlsafe(32)
     if lang:
         session["lang"] = lang
+
+
+def sign_in(principal: Principal) -> None:
+    """Start a fresh server-side session for the user (a new key and CSRF token, no fixation)."""
+    if "sid" in session:
+        end_session(db(), session["sid"], now(), "replaced")
+    _forget()
+    session["sid"] = open_session(db(), principal.user_id, now())
+    session["csrf"] = secrets.token_urlsafe(32)
     g.principal = principal
 
 
 def sign_out() -> None:
-    """Forget the session."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """End the session on the server, so a copy of the cookie is worthless afterwards."""
+    if "sid" in session:
+        end_session(db(), session["sid"], now(), "logout")
+    _forget()
 
 
 def login_required(view):

@@ -47,8 +47,10 @@ def site(tmp_path, clock):
     bpmn.mkdir()
     for name in PROCEDURES:
         shutil.copy(BPMN_DIR / name, bpmn / name)
+    # Served over plain http on 127.0.0.1, so cookies cannot demand https here.
     app = create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "browser-test",
-                      "INSTANCE_PATH": str(tmp_path / "instance"), "BPMN_DIR": str(bpmn)})
+                      "INSTANCE_PATH": str(tmp_path / "instance"), "BPMN_DIR": str(bpmn),
+                      "SECURE_COOKIES": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -20,8 +20,12 @@ PROCEDURES = tuple(p.name for p in BPMN_DIR.glob("*.bpmn"))
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def app(engine, session_factory, clock, tmp_path):
+# Procedure tests move the clock by hours and days with people signed in; session timeouts have
+# their own tests (tests/web/test_sessions.py), which use the production defaults.
+LONG_SESSIONS = {"SESSION_IDLE_MINUTES": 366 * 24 * 60, "SESSION_ABSOLUTE_MINUTES": 366 * 24 * 60}
+
+
+def make_app(engine, session_factory, clock, tmp_path, **config):
     """The application on the test engine, with the sample and the fixed clock."""
     with session_factory() as s:
         load_gucheng_sample(s, clock)
@@ -31,10 +35,15 @@ def app(engine, session_factory, clock, tmp_path):
     bpmn.mkdir()
     for name in PROCEDURES:
         shutil.copy(BPMN_DIR / name, bpmn / name)
-    application = create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "test-secret",
-                              "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
-                              "BPMN_DIR": str(bpmn)})
-    yield application
+    return create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "test-secret",
+                       "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                       "BPMN_DIR": str(bpmn), **config})
+
+
+@pytest.fixture
+def app(engine, session_factory, clock, tmp_path):
+    """The application with sessions that outlast the clock moves of procedure tests."""
+    return make_app(engine, session_factory, clock, tmp_path, **LONG_SESSIONS)
 
 
 @pytest.fixture

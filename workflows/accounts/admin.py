@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from models import EnforcementCertificate, Membership, Organization, OrgKind, Role, User
 from workflows.accounts.access import Principal, require_admin
 from workflows.accounts.passwords import hash_password
+from workflows.accounts.sessions import end_user_sessions
 from workflows.core.audit import record
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
@@ -88,6 +89,9 @@ def update_user(session: Session, principal: Principal, user_id: int, *, now: da
         if password is not None:
             user.password_hash = hash_password(password)
             changed["password"] = "reset"
+            end_user_sessions(session, user.id, now, "password_changed")
+        if is_active is False:
+            end_user_sessions(session, user.id, now, "deactivated")
         _audit(session, principal, now, "user.updated", "user", user.id, changed)
     return user
 
@@ -106,6 +110,7 @@ def add_membership(session: Session, principal: Principal, user_id: int, org_id:
         membership = Membership(user_id=user.id, organization_id=org.id, role=role)
         session.add(membership)
         session.flush()
+        end_user_sessions(session, user.id, now, "roles_changed")
         _audit(session, principal, now, "membership.added", "user", user.id,
                {"organization_id": org.id, "role": role.value})
     return membership
@@ -122,6 +127,7 @@ def remove_membership(session: Session, principal: Principal, membership_id: int
             raise Conflict("不能移除自己的管理员角色 / you cannot remove your own admin role")
         _audit(session, principal, now, "membership.removed", "user", membership.user_id,
                {"organization_id": membership.organization_id, "role": membership.role.value})
+        end_user_sessions(session, membership.user_id, now, "roles_changed")
         session.delete(membership)
 
 

@@ -69,14 +69,6 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
     return principal_for(session, user)
 
 
-def active_principal(session: Session, user_id: int) -> Principal | None:
-    """The principal of a signed-in user, or None when the account is gone or disabled."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        return None
-    return principal_for(session, user)
-
-
 def _hash_token(secret: str) -> str:
     # Tokens are 256 random bits, so a fast hash is enough (no dictionary to guess from).
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
