@@ -91,3 +91,44 @@ def test_cli_exports_csv_to_stdout_json_to_a_file_and_xlsx_needs_output(county, 
     assert result.exit_code == 2 and "--output" in result.stderr
     result = runner.invoke(export_powers_cmd, ["--township", "不存在镇", "--format", "csv"], obj=state)
     assert result.exit_code == 2 and "不存在镇" in result.stderr
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"点击\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+@pytest.fixture
+def hostile_names(county):
+    """Organization names that a spreadsheet would run as formulas (OWASP CSV injection)."""
+    from sqlalchemy import select
+
+    from models import Organization
+    towns = county.scalars(select(Organization).where(Organization.name == "故城县郑口镇人民政府")).all()
+    depts = county.scalars(select(Organization).where(Organization.name == "故城县农业农村局")).all()
+    assert towns and depts
+    towns[0].name, depts[0].name = FORMULAS[0], FORMULAS[1]
+    county.flush()
+    return county
+
+
+def test_csv_cells_that_start_like_formulas_are_written_as_text(hostile_names):
+    rows = _csv_rows(export_powers(hostile_names, "郑口镇", ON, "csv"))
+    cells = [v for row in rows for v in row.values()]
+    assert "'" + FORMULAS[0] in cells and "'" + FORMULAS[1] in cells
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in cells)
+
+
+def test_xlsx_cells_that_start_like_formulas_are_strings_not_formulas(hostile_names):
+    book = load_workbook(io.BytesIO(export_powers(hostile_names, "郑口镇", ON, "xlsx")))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    hostile = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+"))]
+    assert {c.value for c in hostile} >= {FORMULAS[0], FORMULAS[1]}
+    assert all(c.data_type == "s" and c.quotePrefix for c in hostile)
+    assert not any(c.data_type == "f" for c in cells)
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_every_owasp_trigger_character_is_neutralised(value):
+    from workflows.registry.importing.export import as_text
+
+    assert as_text(value) == "'" + value
+    assert as_text("普通文本") == "普通文本" and as_text(12) == 12

@@ -19,6 +19,15 @@ from workflows.registry.powers import power_list, responsibility_list
 FORMATS = ("csv", "xlsx", "json")
 MODE_LABELS = {"grant": "赋权", "entrust": "委托", "statutory": "法定职权", "assist": "未下放（乡镇配合）"}
 MIN_WIDTH, MAX_WIDTH = 8, 60
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: object) -> object:
+    """A string a spreadsheet would run as a formula, quoted with a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
 
 
 def _name(organ: dict | None) -> str:
@@ -82,7 +91,7 @@ def _table(columns, rows: list[dict]) -> list[list[object]]:
 def _csv(table: list[list[object]]) -> bytes:
     """CSV bytes of a table."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerows(table)
+    csv.writer(buffer).writerows([[as_text(v) for v in row] for row in table])
     # The BOM lets Excel, the tool counties use, open the Chinese text correctly.
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -95,6 +104,7 @@ def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
         sheet = book.create_sheet(title)
         for row in table:
             sheet.append(row)
+            _strings_stay_strings(sheet[sheet.max_row], row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -106,6 +116,16 @@ def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _strings_stay_strings(cells, values: list[object]) -> None:
+    """openpyxl stores any string starting with '=' as a formula; keep every string a string cell."""
+    for cell, value in zip(cells, values, strict=True):
+        if isinstance(value, str):
+            cell.value = value  # the unchanged text, shown as typed
+            cell.data_type = "s"
+            if value.startswith(FORMULA_TRIGGERS):
+                cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
 
 
 def _widths(table: list[list[object]]) -> list[float]:
