@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import (
     ApiToken,
@@ -31,9 +31,9 @@ PUBLIC_PREFIXES = ("public.", "api_public.", "auth.", "api-docs.", "static")
 ADMIN_PREFIXES = ("admin.", "api_admin.")
 USERS = [u[0] for u in DEMO_USERS]
 _PRINCIPALS: dict = {}  # username → principal, filled by the walk before it calls anything
-TOWNSHIP_USERS = {"zk_leader", "zk_officer1", "zk_officer2", "zk_reviewer", "qh_leader", "qh_officer1",
-                  "qh_officer2"}
-DEPARTMENT_USERS = {"cgj_officer", "nyj_officer", "cgj_reviewer"}
+TOWNSHIP_USERS = {u[0] for u in DEMO_USERS if u[2] in ("郑口镇", "青罕镇")}
+# Demo users of county departments: their organization key is the department's full name.
+DEPARTMENT_USERS = {u[0] for u in DEMO_USERS if u[2].startswith(("故城县", "衡水市"))}
 
 
 def _ids(session_factory, clock) -> dict:
@@ -51,8 +51,11 @@ def _ids(session_factory, clock) -> dict:
         other_item = select(PowerItem.id).where(PowerItem.department_id.not_in(foreign_dept))
         return {
             "qh": qh.id, "zk": zk.id, "admin": admin.id,
-            "qh_delegation": s.scalars(select(Delegation.id).where(
-                Delegation.township_id == qh.id, Delegation.item_id.in_(other_item))).first(),
+            # one 青罕镇 delegation per department, so each department user gets another's
+            "qh_delegations": dict(s.execute(select(PowerItem.department_id, func.min(Delegation.id))
+                                             .join(Delegation, Delegation.item_id == PowerItem.id)
+                                             .where(Delegation.township_id == qh.id)
+                                             .group_by(PowerItem.department_id)).all()),
             "zk_delegation": s.scalars(select(Delegation.id).where(
                 Delegation.township_id == zk.id, Delegation.item_id.in_(other_item))).first(),
             "token": s.scalars(select(ApiToken.id)).first(),
@@ -86,7 +89,9 @@ def _qh_case(app, session_factory) -> int:
 def _foreign_values(username: str, ids: dict) -> dict:
     """For each URL variable, a value outside the user's scope (or a harmless one)."""
     township = ids["zk"] if username.startswith("qh") else ids["qh"]
-    delegation = ids["zk_delegation"] if username.startswith("qh") else ids["qh_delegation"]
+    own = {g.org_id for g in _PRINCIPALS[username].grants} if username in _PRINCIPALS else set()
+    delegation = ids["zk_delegation"] if username.startswith("qh") else next(
+        d for dept, d in sorted(ids["qh_delegations"].items()) if dept not in own)
     return {"township_id": township, "delegation_id": delegation, "user_id": ids["admin"],
             "token_id": ids["token"], "membership_id": ids["membership"], "cert_id": ids["cert"],
             "item_id": ids["item"], "document_id": 999999, "code": "en", "filename": "quanze.css",
