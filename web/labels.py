@@ -42,6 +42,11 @@ LABELS = {
     "reviewing": _l("审核中"), "decided": _l("已决定"), "closed": _l("已结案"), "transferred": _l("已移送"),
     "calendar_days": _l("日"), "working_days": _l("个工作日"), "hours": _l("小时"),
     "keep": _l("保留"), "adjust": _l("调整"), "withdraw": _l("收回"),
+    # BPMN lanes (the diagram shows them by these names)
+    "Coordination": _l("协调"), "CountyDepartment": _l("县直部门"), "CountyGovernment": _l("县人民政府"),
+    "CountyPlatform": _l("县级指挥平台"), "LegalReviewer": _l("法制审核人员"), "Participants": _l("参加机关"),
+    "Province": _l("省人民政府"), "PublicSecurity": _l("公安机关"), "Receiver": _l("接收机关"),
+    "Sender": _l("移送机关"), "Township": _l("乡镇人民政府"), "TownshipOrgan": _l("乡镇内设机构"),
 }
 
 

@@ -200,8 +200,8 @@ def test_entrustment_scenario_end_to_end(site, browser, clock):
 
     _login(page, site, "nyj_officer")
     page.goto(instance_url)
-    assert page.locator(".diagram svg").count() >= 1
-    assert page.locator(".diagram .state-completed").count() > 3
+    page.wait_for_selector("#bpmn-viewer[data-ready=true]")
+    assert page.locator("#bpmn-canvas .djs-element.state-completed").count() > 3
     _shot(page, "instance-done")
     _logout(page)
 

@@ -15,6 +15,7 @@ def register_views(app: Flask) -> None:
         catalogue,
         deadlines,
         delegations,
+        diagrams,
         home,
         procedures,
         public,
@@ -24,5 +25,5 @@ def register_views(app: Flask) -> None:
     )
 
     for module in (auth, home, catalogue, townships, delegations, public, admin, account, tasks,
-                   procedures, deadlines, cases, starts):
+                   procedures, deadlines, cases, starts, diagrams):
         app.register_blueprint(module.bp)

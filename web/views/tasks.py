@@ -1,4 +1,4 @@
-"""The inbox, task forms, instance pages (BPMN diagram, audit trail) and case documents."""
+"""The inbox, task forms, instance pages (diagram, audit trail) and case documents."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from marshmallow import EXCLUDE, fields, validate
 
 from models import User
 from web.auth import login_required, principal
-from web.diagram import element_states, render_svg
 from web.labels import bilingual
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
+from web.views.diagrams import diagram_context
 from workflows.core.errors import ValidationFailed
 from workflows.core.forms import form_for
 from workflows.procedures.entrustment import steps as entrustment
@@ -140,10 +140,9 @@ def complete(task_id: int):
 @bp.get("/instances/<int:instance_id>")
 @login_required
 def instance(instance_id: int):
-    """The instance: its diagram coloured by state, its tasks, documents and audit trail."""
+    """The instance: its diagram with element states, its tasks, documents and audit trail."""
     view = instance_view(db(), principal(), instance_id)
-    svg = render_svg(view["bpmn_xml"], element_states(view["tasks"], view["history"], now()))
-    return render_template("tasks/instance.html", view=view, svg=svg, now=now())
+    return render_template("tasks/instance.html", view=view, now=now(), **diagram_context(view))
 
 
 class RevokeForm(BaseSchema):
@@ -171,9 +170,8 @@ def revoke(instance_id: int):
         except ValidationFailed as exc:
             errors = exc.errors
         view = instance_view(db(), principal(), instance_id)
-    svg = render_svg(view["bpmn_xml"], element_states(view["tasks"], view["history"], now()))
-    return render_template("tasks/instance.html", view=view, svg=svg, now=now(), errors=errors,
-                           values=request.form), 422
+    return render_template("tasks/instance.html", view=view, now=now(), errors=errors,
+                           values=request.form, **diagram_context(view)), 422
 
 
 @bp.get("/documents/<int:document_id>")
