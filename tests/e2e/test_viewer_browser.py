@@ -11,22 +11,23 @@ from workflows.core.directory import find_org
 from workflows.procedures.entrustment.steps import start_entrustment
 
 pytestmark = pytest.mark.browser
-CSP = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+STRICT = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 PHONE = (390, 844)
 HEADER_MAX = 72  # px: brand and menu button on one row
 
 
-def _with_csp(page, violations: list) -> None:
-    """Serve every response with a self-only CSP, and collect what the browser refuses."""
+def _strict_csp(page, violations: list) -> None:
+    """Serve pages with a CSP stricter than the app's (no inline styles either); collect what is refused."""
 
-    def add_csp(route):
+    def stricter(route):
         if route.request.method != "GET" or route.request.resource_type != "document":
             route.continue_()
             return
         response = route.fetch(max_redirects=0)
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
+        assert "script-src 'self'" in response.headers["content-security-policy"]  # the app's own policy
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT})
 
-    page.route("**/*", add_csp)
+    page.route("**/*", stricter)
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda e: violations.append(str(e)))
 
@@ -56,7 +57,7 @@ def _open_task_id(site, name: str) -> int:
 def test_diagram_draws_marks_and_zooms_under_a_self_only_csp(site, browser):
     page = _page(browser)
     violations: list[str] = []
-    _with_csp(page, violations)
+    _strict_csp(page, violations)
     _login(page, site, "nyj_officer")
     instance_url = _start_entrustment(page, site)
     _logout(page)
