@@ -6,13 +6,12 @@ whatever the interleaving, exactly one outcome holds and the loser gets a Confli
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, HumanTask, ProcessInstance, Role
 from tests.support.engine_support import World, build_world, make_user
+from tests.support.threads import run_together
 from workflows.core.errors import Conflict, PermissionDenied
 from workflows.tasks import processes
 
@@ -30,23 +29,20 @@ def world(session, clock, tmp_path) -> World:
 
 def _race(session_factory, task_id: int, *actions) -> list:
     """Run each action(session, task_id) on its own thread after a barrier; results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
 
-    def run(slot: int) -> None:
-        with session_factory() as s:
-            barrier.wait()
-            try:
-                results[slot] = actions[slot](s, task_id)
-            except (Conflict, PermissionDenied) as exc:
-                s.rollback()
-                results[slot] = exc
+    def in_session(action):
+        def run():
+            with session_factory() as s:
+                try:
+                    return action(s, task_id)
+                except (Conflict, PermissionDenied):
+                    s.rollback()
+                    raise
+        return run
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_together(*(in_session(a) for a in actions))
+    assert all(isinstance(r, (Conflict, PermissionDenied)) for r in results
+               if isinstance(r, Exception)), results
     return results
 
 

@@ -203,9 +203,10 @@ class Engine:
                 expected_version: int, before_sync=None) -> list[int]:
         """Save state under the version lock first, then mirror ready user tasks (new ids)."""
         now = self.clock.now()
-        # Thrown messages are in the blob until routed; a reload would see them again, so a
-        # workflow holding any is not kept live (reuse must equal a reload exactly).
-        reusable = not workflow.bpmn_events
+        if workflow.bpmn_events:
+            # Messages exactly once: the step takes its thrown events (get_events()) and
+            # routes them itself; saved in the blob they would be thrown again later.
+            raise RuntimeError("thrown events must be taken before the state is saved")
         state = self.serializer.dumps(workflow)
         # The conditional UPDATE is this step's first write, so a lost race leaves nothing.
         ready = ready_tasks(workflow)
@@ -213,8 +214,7 @@ class Engine:
         if before_sync is not None:
             before_sync()
         created = sync_human_tasks(session, instance, workflow, self, now, ready)
-        if reusable:
-            self.live.offer(session, instance.id, instance.definition_id, state, workflow)
+        self.live.offer(session, instance.id, instance.definition_id, state, workflow)
         return created
 
     def audit(self, session: Session, instance: ProcessInstance, action: str, *,

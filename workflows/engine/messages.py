@@ -46,14 +46,17 @@ def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: s
     engine.advance(workflow)
     catcher = _waiting_message(workflow, name)
     if catcher is None:
+        # The sender's step fails with this (nothing of it is written): a message is never
+        # kept to be thrown again at a later step.
         raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
-                       f"not waiting for message {name!r}", instance_id=instance.id)
+                       f"not waiting for message {name!r}", instance_id=instance.id, message_name=name)
     guarded(workflow.send_event, BpmnEvent(catcher, payload=dict(payload)))
     engine.advance(workflow)
+    thrown = workflow.get_events()  # routed below, in this step; never saved in the blob
     engine.persist(session, instance, workflow, expected)
     engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
                  details={"message": name})
-    route_thrown_messages(session, engine, workflow, instance, actor_id, hops + 1)
+    route_thrown_messages(session, engine, thrown, instance, actor_id, hops + 1)
 
 
 def send_message(session: Session, engine: Engine, instance_id: int, name: str, payload: dict,
@@ -67,10 +70,15 @@ def send_message(session: Session, engine: Engine, instance_id: int, name: str, 
         return instance
 
 
-def route_thrown_messages(session: Session, engine: Engine, workflow, source: ProcessInstance,
+def route_thrown_messages(session: Session, engine: Engine, thrown: list, source: ProcessInstance,
                           actor_id: int | None, hops: int) -> None:
-    """Route messages a BPMN throw produced, by payload['target_business_key'] only."""
-    for event in workflow.get_events():
+    """Route the messages a step threw (taken with get_events() before it was saved).
+
+    Targets are named by payload['target_business_key'] only; each delivery is a step of
+    the target in the same transaction, so the message arrives exactly once or the whole
+    sending step fails.
+    """
+    for event in thrown:
         definition = event.event_definition
         if not isinstance(definition, MessageEventDefinition) or hops >= MAX_MESSAGE_HOPS:
             continue

@@ -14,8 +14,10 @@ from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
+    EndEvent,
     EventBasedGateway,
     IntermediateCatchEvent,
+    IntermediateThrowEvent,
     StartEvent,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -27,10 +29,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.util import PendingBpmnEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffBoundaryEventParser,
+    SpiffEndEventParser,
     SpiffIntermediateCatchEventParser,
+    SpiffIntermediateThrowEventParser,
+    SpiffReceiveTaskParser,
+    SpiffSendTaskParser,
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ReceiveTask, SendTask
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 
 def _now(my_task):
@@ -82,14 +90,42 @@ class GatewayEvents(MultipleEventDefinition):
         return super().details(my_task)
 
 
-class GatewayParser(EventBasedGatewayParser):
+class PayloadMessage(MessageEventDefinition):
+    """A message whose payload a catch without messageVariable merges into its data.
+
+    SpiffWorkflow drops such a payload silently; BPMN engines merge it. With a
+    messageVariable the payload lands under that name, as before.
+    """
+
+    def update_task_data(self, my_task):
+        if self.message_var is not None:
+            return super().update_task_data(my_task)
+        payload = my_task.internal_data.pop(self.name, None)
+        if isinstance(payload, dict):
+            my_task.data.update(payload)
+        return None
+
+
+class MessageParsing:
+    """Mixin for event parsers: messages are PayloadMessage (thrower and catcher alike)."""
+
+    def parse_message_event(self, message_event):
+        """Spiff's message definition, re-made as a PayloadMessage."""
+        event = super().parse_message_event(message_event)
+        return PayloadMessage(event.name, event.correlation_properties,
+                              getattr(event, "expression", None),
+                              getattr(event, "message_var", None),
+                              getattr(event, "process_correlations", None))
+
+
+class GatewayParser(MessageParsing, EventBasedGatewayParser):
     """Event-based gateways whose timer is visible to the scheduler."""
 
     def create_task(self):
         return self._create_task(GatewayEvents())
 
 
-class ClockTimerParsing:
+class ClockTimerParsing(MessageParsing):
     """Mixin for event parsers: build clock-driven timers; cycles are refused."""
 
     def parse_timer_event(self, event):
@@ -122,6 +158,22 @@ class BoundaryParser(ClockTimerParsing, SpiffBoundaryEventParser):
     """Boundary events with clock timers."""
 
 
+class ThrowParser(MessageParsing, SpiffIntermediateThrowEventParser):
+    """Intermediate throw events with payload messages."""
+
+
+class EndParser(MessageParsing, SpiffEndEventParser):
+    """End events with payload messages."""
+
+
+class SendParser(MessageParsing, SpiffSendTaskParser):
+    """Send tasks with payload messages."""
+
+
+class ReceiveParser(MessageParsing, SpiffReceiveTaskParser):
+    """Receive tasks with payload messages."""
+
+
 class QuanzeBpmnParser(SpiffBpmnParser):
     """Spiff extensions (properties, service operators, message payloads) + clock timers."""
 
@@ -131,6 +183,10 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         full_tag("intermediateCatchEvent"): (CatchParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (BoundaryParser, BoundaryEvent),
         full_tag("eventBasedGateway"): (GatewayParser, EventBasedGateway),
+        full_tag("intermediateThrowEvent"): (ThrowParser, IntermediateThrowEvent),
+        full_tag("endEvent"): (EndParser, EndEvent),
+        full_tag("sendTask"): (SendParser, SendTask),
+        full_tag("receiveTask"): (ReceiveParser, ReceiveTask),
     }
 
     def __init__(self) -> None:
@@ -138,4 +194,4 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         super().__init__(validator=VALIDATOR)
 
 
-__all__ = ["ClockDuration", "ClockTimeDate", "QuanzeBpmnParser"]
+__all__ = ["ClockDuration", "ClockTimeDate", "PayloadMessage", "QuanzeBpmnParser"]

@@ -48,11 +48,12 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
         workflow = engine.new_current_workflow(process_id, step)
         workflow.task_tree.data.update(data)
         engine.advance(workflow)
+        thrown = workflow.get_events()  # routed in this step, never saved for re-routing
         engine.persist(session, instance, workflow, expected_version=0)  # → version 1
         engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
                      org_id=_actor_org(actor, instance), data=data,
                      details={"definition_sha256": sha256})
-        route_thrown_messages(session, engine, workflow, instance, step.actor_user_id, 0)
+        route_thrown_messages(session, engine, thrown, instance, step.actor_user_id, 0)
         return instance
 
 
@@ -166,34 +167,67 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
     def record_completion():
         mark_completed(session, row, user.id, engine.clock.now(), cleaned)
 
+    thrown = workflow.get_events()
     engine.persist(session, instance, workflow, expected, before_sync=record_completion)
     engine.audit(session, instance, "task.completed", actor_id=user.id,
                  org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
-    route_thrown_messages(session, engine, workflow, instance, user.id, 0)
+    route_thrown_messages(session, engine, thrown, instance, user.id, 0)
     return instance
 
 
-def wake_instance(session: Session, engine: Engine, instance_id: int) -> ProcessInstance:
-    """Refresh one instance's timers and advance it; records which timers fired."""
+def _claim_due(session: Session, instance_id: int, due_by: datetime) -> ProcessInstance | None:
+    """The instance row if it is still open and due, locked (SKIP LOCKED) on PostgreSQL.
+
+    A stale id (completed, woken by another scheduler, or locked by one right now) yields
+    None, so a second scheduler never runs a step for it.
+    """
+    query = (select(ProcessInstance).where(
+        ProcessInstance.id == instance_id, ProcessInstance.status.in_(OPEN),
+        ProcessInstance.next_wake_at <= due_by).execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def _pending(workflow) -> list[tuple]:
+    """What the workflow waits for (name, kind, instant): a fired timer changes this."""
+    return [(e.name, e.event_type, str(e.value)) for e in workflow.waiting_events()]
+
+
+def wake_instance(session: Session, engine: Engine, instance_id: int,
+                  due_by: datetime | None = None) -> ProcessInstance | None:
+    """Refresh a due instance's timers and advance it; writes only when a timer fired.
+
+    Returns the instance when a step was saved, None when it was not due (any more) or no
+    timer fired: such a wake writes nothing (no version bump, no audit row).
+    """
     with unit_of_work(session):
-        instance = session.get(ProcessInstance, instance_id)
+        instance = _claim_due(session, instance_id, due_by or engine.clock.now())
+        if instance is None:
+            return None
         expected = instance.version
         workflow = engine.load(session, instance, StepContext(session, instance.id,
                                                               instance.business_key))
-        before = {e.name for e in workflow.waiting_events()}
+        before = _pending(workflow)
         engine.advance(workflow)
-        fired = sorted(before - {e.name for e in workflow.waiting_events()})
+        after = _pending(workflow)
+        if after == before and not workflow.completed:
+            return None  # nothing fired: the loaded state stands, nothing is written
+        fired = sorted({name for name, _, _ in before} - {name for name, _, _ in after})
+        thrown = workflow.get_events()
         engine.persist(session, instance, workflow, expected)
         engine.audit(session, instance, "instance.woken", details={"fired": fired})
+        route_thrown_messages(session, engine, thrown, instance, None, 0)
         return instance
 
 
 def wake_due_instances(session: Session, engine: Engine, now: datetime, limit: int = 100) -> int:
     """Advance open instances whose next timer is due, each in its own transaction.
 
-    Call with a session that has no transaction open. A lost race is skipped (another
-    scheduler advanced the instance); an instance whose step fails is marked 'error' and
-    audited, so one broken instance never blocks the others.
+    Call with a session that has no transaction open. Each instance is claimed again in its
+    own transaction (SKIP LOCKED on PostgreSQL), so several schedulers never wake it twice;
+    a lost race is skipped; an instance whose step fails is marked 'error' and audited, so
+    one broken instance never blocks the others. Returns how many instances a timer moved.
     """
     with unit_of_work(session):
         due_ids = session.scalars(
@@ -203,8 +237,7 @@ def wake_due_instances(session: Session, engine: Engine, now: datetime, limit: i
     woken = 0
     for instance_id in due_ids:
         try:
-            wake_instance(session, engine, instance_id)
-            woken += 1
+            woken += wake_instance(session, engine, instance_id, now) is not None
         except Conflict:
             session.rollback()  # another process advanced it first; nothing lost
         except QuanzeError as exc:

@@ -21,10 +21,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     TaskConverter,
 )
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from workflows.engine.parser import ClockDuration, ClockTimeDate
+from workflows.engine.parser import ClockDuration, ClockTimeDate, PayloadMessage
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -123,7 +124,8 @@ class StateSerializer:
         config = {**SPIFF_CONFIG, BpmnWorkflow: StateOnlyWorkflowConverter,
                   Task: RawDataTaskConverter,
                   ClockTimeDate: TimerConditionalEventDefinitionConverter,
-                  ClockDuration: TimerConditionalEventDefinitionConverter}
+                  ClockDuration: TimerConditionalEventDefinitionConverter,
+                  PayloadMessage: MessageEventDefinitionConverter}
         self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self._fallback = self._inner.registry.convert
 
@@ -155,5 +157,6 @@ class StateSerializer:
 def full_serializer() -> BpmnWorkflowSerializer:
     """SpiffWorkflow's default (spec-embedding) serializer, for comparison in benchmarks."""
     config = {**SPIFF_CONFIG, ClockTimeDate: TimerConditionalEventDefinitionConverter,
-              ClockDuration: TimerConditionalEventDefinitionConverter}
+              ClockDuration: TimerConditionalEventDefinitionConverter,
+              PayloadMessage: MessageEventDefinitionConverter}
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
