@@ -46,12 +46,14 @@ from models.enums import (
     PopulationClass,
     Role,
 )
+from models.evidence import Evidence
 from models.organizations import EnforcementCertificate, Membership, Organization, User
 from models.sequences import NumberSequence
 from models.web_sessions import WebSession
 
 __all__ = [
     "WebSession",
+    "Evidence",
     "NumberSequence",
     "Deadline",
     "DeadlineExtension",

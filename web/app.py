@@ -14,10 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from models.db import default_database_url, make_engine, make_session_factory
+from workflows.cases.storage import DiskBlobStore
 from workflows.core.clock import SystemClock
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # 1 MiB: a bigger body is refused with 413
+    # Evidence uploads alone may be larger (a video); per-kind ceilings in EVIDENCE_LIMITS (bytes).
+    "EVIDENCE_MAX_BYTES": 500 * 1024 * 1024,
+    "EVIDENCE_LIMITS": {},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -53,6 +57,7 @@ class Wiring:
     clock: SystemClock
     bpmn_dir: Path = BPMN_DIR
     workflow: object | None = None  # the workflows.engine.Engine, built on first use
+    evidence_store: object | None = None  # a workflows.cases.storage.BlobStore
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def workflow_engine(self):
@@ -92,8 +97,11 @@ def _wiring(app: Flask) -> Wiring:
         url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
         engine = make_engine(url)
     clock = app.config.get("CLOCK") or SystemClock()
+    # Evidence files under the instance folder unless a county supplies its own store (object storage).
+    store = app.config.get("EVIDENCE_STORE") or DiskBlobStore(
+        app.config.get("EVIDENCE_DIR") or Path(app.instance_path) / "evidence")
     return Wiring(engine, make_session_factory(engine), clock, Path(app.config.get("BPMN_DIR") or BPMN_DIR),
-                  app.config.get("WORKFLOW_ENGINE"))
+                  app.config.get("WORKFLOW_ENGINE"), store)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -47,6 +47,9 @@ LABELS = {
     "CountyPlatform": _l("县级指挥平台"), "LegalReviewer": _l("法制审核人员"), "Participants": _l("参加机关"),
     "Province": _l("省人民政府"), "PublicSecurity": _l("公安机关"), "Receiver": _l("接收机关"),
     "Sender": _l("移送机关"), "Township": _l("乡镇人民政府"), "TownshipOrgan": _l("乡镇内设机构"),
+    # evidence kinds (证据, 第46条) and their audit action
+    "photo": _l("照片"), "audio": _l("录音"), "video": _l("录像"), "document": _l("书证（PDF）"),
+    "evidence.added": _l("提交证据"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 
@@ -37,6 +37,21 @@ def clock():
     return current_app.extensions["quanze"].clock
 
 
+def evidence_store():
+    """The store evidence files are kept in (put/get/exists by sha256)."""
+    return current_app.extensions["quanze"].evidence_store
+
+
+# Endpoints that take evidence files: their body may exceed MAX_CONTENT_LENGTH, up to EVIDENCE_MAX_BYTES.
+UPLOAD_ENDPOINTS = {"evidence.upload", "api_evidence.CaseEvidence"}
+
+
+def _upload_limit() -> None:
+    # Before the CSRF check reads the form, so the larger limit applies to the parse.
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"]
+
+
 def _close(_exc) -> None:
     session = g.pop("db", None)
     if session is not None:
@@ -44,5 +59,6 @@ def _close(_exc) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the teardown that closes the session."""
+    """Register the teardown that closes the session and the upload limit of evidence endpoints."""
+    app.before_request(_upload_limit)
     app.teardown_appcontext(_close)

@@ -96,7 +96,7 @@ def _foreign_values(username: str, ids: dict) -> dict:
             "token_id": ids["token"], "membership_id": ids["membership"], "cert_id": ids["cert"],
             "item_id": ids["item"], "document_id": 999999, "code": "en", "filename": "quanze.css",
             "fmt": "csv", "instance_id": 999999, "task_id": 999999,
-            "kind": "entrustment", "notification_id": 999999, "case_id": ids["qh_case"]}
+            "kind": "entrustment", "notification_id": 999999, "case_id": ids["qh_case"], "evidence_id": 999999}
 
 
 def _routes(app):

@@ -10,13 +10,23 @@ from web.schemas.common import ErrorSchema
 
 def register_api(app: Flask) -> Api:
     """Create the API for this app and attach every API blueprint."""
-    from web.api import account, admin, catalogue, delegations, public, starts, tasks, townships
+    from web.api import (
+        account,
+        admin,
+        catalogue,
+        delegations,
+        evidence,
+        public,
+        starts,
+        tasks,
+        townships,
+    )
 
     api = Api(app, spec_kwargs={"info": {"description": "权责 Quanze: delegated-power transfers "
                                                        "(赋权/委托) to townships."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.ERROR_SCHEMA = ErrorSchema
-    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts):
+    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence):
         api.register_blueprint(module.blp)
     app.extensions["quanze_api"] = api
     return api

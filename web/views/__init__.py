@@ -16,6 +16,7 @@ def register_views(app: Flask) -> None:
         deadlines,
         delegations,
         diagrams,
+        evidence,
         home,
         procedures,
         public,
@@ -25,5 +26,5 @@ def register_views(app: Flask) -> None:
     )
 
     for module in (auth, home, catalogue, townships, delegations, public, admin, account, tasks,
-                   procedures, deadlines, cases, starts, diagrams):
+                   procedures, deadlines, cases, evidence, starts, diagrams):
         app.register_blueprint(module.bp)

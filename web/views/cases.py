@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from models import Role
 from web.auth import login_required, principal
 from web.requests import db
 from web.schemas.common import PageArgs, load
 from workflows.accounts.access import start_grants
 from workflows.cases.browse import case_deadlines, case_transfers, list_cases, visible_case
+from workflows.cases.evidence import case_evidence
 from workflows.core.errors import NotFound
 from workflows.tasks.inbox import instance_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+OFFICER_ROLES = (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER)
 
 
 @bp.get("/")
@@ -27,7 +30,12 @@ def index():
 @bp.get("/<int:case_id>")
 @login_required
 def detail(case_id: int):
-    """The case, its deadlines, legal reviews, transfers and the audit trail of its procedure."""
+    """The case, its deadlines, legal reviews, transfers, evidence and the audit trail of its procedure."""
+    return render_case(case_id)
+
+
+def render_case(case_id: int, errors: dict | None = None, values=None, status: int = 200):
+    """The case page, with the evidence form's errors and values when an upload was refused."""
     me = principal()
     case = visible_case(db(), me, case_id)
     view = None
@@ -38,5 +46,8 @@ def detail(case_id: int):
             view = None
     may = {kind: case.handling_org_id in {g.org_id for g in start_grants(me, kind)}
            for kind in ("crime_transfer", "case_transfer")}
+    may["evidence"] = any(me.has_role(role, case.handling_org_id) for role in OFFICER_ROLES)
     return render_template("cases/detail.html", case=case, deadlines=case_deadlines(db(), case),
-                           transfers=case_transfers(db(), case.id), view=view, may=may)
+                           transfers=case_transfers(db(), case.id), view=view, may=may,
+                           evidence=case_evidence(db(), case.id), errors=errors or {}, values=values or {},
+                           officers=case.officers), status

@@ -24,6 +24,7 @@ from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
 from web.views.diagrams import diagram_context
+from workflows.cases.evidence import instance_evidence
 from workflows.core.errors import ValidationFailed
 from workflows.core.forms import form_for
 from workflows.procedures.entrustment import steps as entrustment
@@ -81,7 +82,8 @@ def _task_page(task_id: int, errors=None, values=None, status=200):
     view = instance_view(db(), principal(), task.instance_id)
     form = form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
     return render_template("tasks/task.html", task=task, view=view, form=form, errors=errors or {},
-                           values=values or {}, now=now(), me=principal()), status
+                           values=values or {}, now=now(), me=principal(),
+                           evidence=instance_evidence(db(), task.instance_id)), status
 
 
 @bp.get("/tasks/<int:task_id>")
