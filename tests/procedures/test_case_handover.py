@@ -18,6 +18,7 @@ from workflows.procedures.case_handling.filing import file_case
 from workflows.procedures.case_transfer.handover import hand_over_case, hand_over_pending
 from workflows.procedures.case_transfer.steps import transfer_case
 from workflows.registry.delegations import DelegationDraft, add_delegations
+from workflows.tasks import processes
 
 MATERIALS = [{"title": "现场检查笔录", "pages": 3}, {"title": "询问笔录", "pages": 5}]
 NUMBER = "故城管罚〔2026〕9号"
@@ -93,23 +94,33 @@ def test_designated_organ_gets_the_case_handling(session, c):
     c.act(session, rid, "answer_township", "zk_officer1", {"answer": "object", "objection_reason": "需专业检测"})
     c.act(session, rid, "designate", "approver",
           {"designated_org_id": c.orgs["cgj"].id, "designation_note": "由原部门办理"})
-    started = hand_over_pending(session, c.engine)
-    assert len(started) == 1
     session.expire_all()
-    new = session.get(ProcessInstance, started[0])
+    new = session.get(ProcessInstance, session.get(CaseTransfer, t.id).handling_instance_id)
     assert session.get(ProcessInstance, old_instance).status == "cancelled"
     task = session.scalars(select(HumanTask).where(HumanTask.instance_id == new.id)).one()
     assert (task.role, task.organization_id) == ("county_officer", c.orgs["cgj"].id)
     assert hand_over_pending(session, c.engine) == []
 
 
-def test_scheduler_pass_hands_over_accepted_transfers(session, c):
-    """The due-work pass (scheduler) picks up an accepted transfer without anyone calling the hand-over."""
+def test_hand_over_happens_in_the_accepting_step_without_any_scheduler(session, c):
+    """行政处罚法 第25条 (issue 13): once the acceptance commits, the old handler cannot go on.
+
+    No scheduler runs: the accepting step itself cancels the bureau's case handling, so its
+    officer's investigation is refused and the township's new instance holds the case.
+    """
+    old_instance = c.case.instance_id
+    investigate = c.task(session, old_instance, "investigate")
     t = _transfer(session, c)
     c.act(session, _receiver(session, t), "answer_township", "zk_officer1", {"answer": "accept"})
-    run_due_work(session, c.clock, engine=c.engine)
     session.expire_all()
     assert session.get(CaseTransfer, t.id).handling_instance_id == session.get(Case, c.case.id).instance_id
+    assert session.get(HumanTask, investigate.id).state == "cancelled"
+    with pytest.raises(Conflict):
+        in_transaction(session, processes.complete, session, c.engine, investigate.id,
+                       c.users["cgj_team1"], {"investigation_report": "继续调查", "proposed_decision": "penalty"})
+    assert session.get(ProcessInstance, old_instance, populate_existing=True).status == "cancelled"
+    assert run_due_work(session, c.clock, engine=c.engine).instances_woken == 0
+    assert hand_over_pending(session, c.engine) == []  # nothing left for a scheduler to do
 
 
 def test_hand_over_of_an_unanswered_transfer_is_refused_and_writes_nothing(session, c):

@@ -18,7 +18,8 @@ from tests.support.procedure_world import BPMN_DIR, County, _org, _user, build_c
 from workflows.deadlines.rules import seed_deadline_rules
 
 COORDINATION = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn", "joint_enforcement.bpmn",
-                "mutual_notification.bpmn", "work_order.bpmn", "duty_access.bpmn")
+                "mutual_notification.bpmn", "work_order.bpmn", "duty_access.bpmn",
+                "case_handling.bpmn", "legal_review.bpmn")  # a transfer hands the case over (第25条)
 
 
 def _organ(session, name: str, township: Organization) -> Organization:

@@ -36,6 +36,17 @@ class ServiceContext:
     actor_user_id: int | None
     now: datetime
     calendar: object = None  # the engine's legal calendar (LegalCalendar), shared by every step
+    effects: list | None = None  # the step's outbox: (fn, args) run after its state is saved
+
+    def after_step(self, fn: Callable, *args) -> None:
+        """Run fn(session, engine, *args) once this step's state is saved, in its transaction.
+
+        For effects on other instances (e.g. the hand-over after an accepted transfer): they
+        commit or roll back with the step that causes them, never at a later scheduler pass.
+        """
+        if self.effects is None:
+            raise RuntimeError("after_step() needs a service task run by the engine")
+        self.effects.append((fn, args))
 
 
 ServiceFn = Callable[..., object]

@@ -217,6 +217,12 @@ class Engine:
         self.live.offer(session, instance.id, instance.definition_id, state, workflow)
         return created
 
+    def run_effects(self, session: Session, step: StepContext) -> None:
+        """Drain the step's after_step() outbox in its transaction (after its state is saved)."""
+        while step.effects:
+            fn, args = step.effects.pop(0)
+            fn(session, self, *args)
+
     def audit(self, session: Session, instance: ProcessInstance, action: str, *,
               actor_id=None, org_id=None, task_name=None, data=None, details=None) -> None:
         """One chained audit row for a transition, in the step's transaction."""

@@ -57,6 +57,7 @@ def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: s
     engine.audit(session, instance, "message.delivered", actor_id=actor_id, data=payload,
                  details={"message": name})
     route_thrown_messages(session, engine, thrown, instance, actor_id, hops + 1)
+    engine.run_effects(session, step)
 
 
 def send_message(session: Session, engine: Engine, instance_id: int, name: str, payload: dict,

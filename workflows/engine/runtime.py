@@ -54,6 +54,7 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
                      org_id=_actor_org(actor, instance), data=data,
                      details={"definition_sha256": sha256})
         route_thrown_messages(session, engine, thrown, instance, step.actor_user_id, 0)
+        engine.run_effects(session, step)
         return instance
 
 
@@ -172,6 +173,7 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
     engine.audit(session, instance, "task.completed", actor_id=user.id,
                  org_id=row.organization_id, task_name=row.task_spec_name, data=cleaned)
     route_thrown_messages(session, engine, thrown, instance, user.id, 0)
+    engine.run_effects(session, step)
     return instance
 
 
@@ -206,8 +208,8 @@ def wake_instance(session: Session, engine: Engine, instance_id: int,
         if instance is None:
             return None
         expected = instance.version
-        workflow = engine.load(session, instance, StepContext(session, instance.id,
-                                                              instance.business_key))
+        step = StepContext(session, instance.id, instance.business_key)
+        workflow = engine.load(session, instance, step)
         before = _pending(workflow)
         engine.advance(workflow)
         after = _pending(workflow)
@@ -218,6 +220,7 @@ def wake_instance(session: Session, engine: Engine, instance_id: int,
         engine.persist(session, instance, workflow, expected)
         engine.audit(session, instance, "instance.woken", details={"fired": fired})
         route_thrown_messages(session, engine, thrown, instance, None, 0)
+        engine.run_effects(session, step)
         return instance
 
 

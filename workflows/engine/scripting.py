@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -36,6 +36,7 @@ class StepContext:
     instance_id: int | None = None
     business_key: str | None = None
     actor_user_id: int | None = None
+    effects: list = field(default_factory=list)  # after_step() outbox of its service tasks
 
 
 class UnknownService(QuanzeError):
@@ -122,7 +123,7 @@ class QuanzeScriptEngine(PythonScriptEngine):
         ctx = ServiceContext(
             session=self.step.session, clock=self.clock, instance_id=self.step.instance_id,
             business_key=self.step.business_key, actor_user_id=self.step.actor_user_id,
-            now=self.clock.now(), calendar=self.calendar,
+            now=self.clock.now(), calendar=self.calendar, effects=self.step.effects,
         )
         # Spiff json.loads the answer; a non-JSON-native result fails here, loudly.
         return json.dumps(fn(ctx, **params))

@@ -5,10 +5,12 @@ When the receiver accepts a transferred case, or the county government designate
 instance, started with the materials that travelled with the case, and the sender's open
 case-handling instance is cancelled with the reason, so one case is never handled twice.
 
-The transfer's service tasks run without an engine, so the hand-over runs after them: the
-scheduler's due-work pass calls hand_over_pending(), and a caller holding an engine may call
-hand_over_case() at once. A conditional UPDATE on case_transfers.handling_instance_id makes it
-happen once, whoever calls first.
+The hand-over happens in the step that accepts or designates: the service task asks the
+engine to run hand_over_after_step() once the step's state is saved, in the same transaction,
+so the old handler's tasks are gone the moment the acceptance commits (and nothing of it is
+kept if the hand-over fails). hand_over_pending() remains as a catch-up for transfers placed
+before this was so. A conditional UPDATE on case_transfers.handling_instance_id makes the
+hand-over happen once, whoever calls first.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from models import (
     OrgKind,
     ProcessInstance,
     TransferStatus,
+    User,
 )
 from models.deadlines import RUNNING_STATUSES
 from workflows.cases.rules import reviewer_org
@@ -119,8 +122,14 @@ def hand_over_case(session: Session, engine, transfer_id: int, actor=None) -> in
         return new.id
 
 
+def hand_over_after_step(session: Session, engine, transfer_id: int, actor_id: int | None) -> None:
+    """The accepting (or designating) step's effect: hand the case over in its transaction."""
+    actor = session.get(User, actor_id) if actor_id is not None else None
+    hand_over_case(session, engine, transfer_id, actor)
+
+
 def hand_over_pending(session: Session, engine, limit: int = 100) -> list[int]:
-    """The scheduler's job: hand over every placed transfer not yet handed over (each in its own transaction)."""
+    """Catch-up: hand over placed transfers not yet handed over (each in its own transaction)."""
     with unit_of_work(session):
         ids = list(session.scalars(select(CaseTransfer.id).where(
             CaseTransfer.status.in_(PLACED), CaseTransfer.handling_instance_id.is_(None))

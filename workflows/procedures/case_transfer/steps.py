@@ -18,6 +18,7 @@ from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, Valida
 from workflows.core.forms import Field, Form, register_form
 from workflows.core.numbering import next_number
 from workflows.core.services import ServiceContext, service_task
+from workflows.procedures.case_transfer.handover import hand_over_after_step
 from workflows.procedures.periods import meet_period, org_or_404, require_member, start_period
 from workflows.procedures.rules import single_org
 from workflows.registry.powers import who
@@ -154,6 +155,7 @@ def answer(ctx: ServiceContext, transfer_id: int, answer: str, objection_reason)
     if answer == "accept":
         t.status = TransferStatus.ACCEPTED
         _move_case(ctx, t, t.receiver_org_id)
+        ctx.after_step(hand_over_after_step, t.id, ctx.actor_user_id)  # 第25条: in this step
         return {"outcome": "accepted", "handling_org_id": t.receiver_org_id}
     t.status, t.objection_reason = TransferStatus.OBJECTED, objection_reason.strip()
     county = single_org(ctx.session, OrgKind.COUNTY_GOVERNMENT)
@@ -174,6 +176,7 @@ def designate(ctx: ServiceContext, transfer_id: int, designated_org_id: int, des
     t.designation_note, t.designated_at = designation_note.strip(), ctx.now
     meet_period(ctx.session, ctx.clock, t.designation_deadline_id, ctx.actor_user_id)
     _move_case(ctx, t, organ.id)
+    ctx.after_step(hand_over_after_step, t.id, ctx.actor_user_id)  # 第25条: in this step
     return {"outcome": "designated", "handling_org_id": organ.id}
 
 
