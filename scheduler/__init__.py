@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from scheduler.runner import DeadlineScheduler
 from workflows.jobs.webhooks import WEBHOOK_URL_ENV
 
 
-def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir="bpmn",
+def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir=None,
                      webhook_url: str | None = None, sweep_seconds: float = 30) -> DeadlineScheduler:
     """Start the scheduler in this process (`quanze serve`, `quanze scheduler`); call shutdown() to stop.
 
-    Instance timers are woken through `engine`, or through an engine built on `bpmn_dir` and
-    `calendar` when that folder exists. The webhook URL defaults to $QUANZE_WEBHOOK_URL.
+    Instance timers are woken through `engine`, or through an engine built on the BPMN folder:
+    `bpmn_dir`, else $QUANZE_BPMN_DIR, else the one shipped with the package — never the
+    working directory. Without one it refuses to start (NoBpmnFolder). The webhook URL
+    defaults to $QUANZE_WEBHOOK_URL.
     """
-    if engine is None and bpmn_dir is not None and Path(bpmn_dir).is_dir():
+    if engine is None:
         from workflows.core.services import load_service_modules
         from workflows.engine import Engine
+        from workflows.engine.folder import bpmn_folder
 
-        engine = Engine(bpmn_dir, clock, calendar, services=load_service_modules())
+        engine = Engine(bpmn_folder(bpmn_dir), clock, calendar, services=load_service_modules())
     url = webhook_url if webhook_url is not None else os.environ.get(WEBHOOK_URL_ENV) or None
     runner = DeadlineScheduler(session_factory, clock, engine=engine, webhook_url=url,
                                sweep_seconds=sweep_seconds)

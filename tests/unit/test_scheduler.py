@@ -18,6 +18,7 @@ from web.cli import _register, cli
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.clock import FixedClock
 from workflows.deadlines.records import start_deadline
+from workflows.engine.folder import PACKAGED_BPMN_DIR, NoBpmnFolder
 from workflows.jobs.due_work import next_wake_at, run_due_work
 from workflows.tasks import processes
 
@@ -97,7 +98,7 @@ def test_due_work_wakes_bpmn_timers_through_the_engine(session, clock, tmp_path)
     assert session.get(ProcessInstance, inst.id).status == "completed"
 
 
-def test_cli_scheduler_once_catches_up(tmp_path, calendar):
+def test_cli_scheduler_once_catches_up(tmp_path, calendar, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     engine = make_engine(url)
     Base.metadata.create_all(engine)
@@ -105,8 +106,11 @@ def test_cli_scheduler_once_catches_up(tmp_path, calendar):
     _deadlines(make_session_factory(engine), past, calendar, n=3)
     engine.dispose()
     _register()
-    result = CliRunner().invoke(cli, ["--database-url", url, "scheduler", "--once",
-                                      "--bpmn-dir", str(tmp_path / "none")])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # found from the package, not the working directory
+    monkeypatch.delenv("QUANZE_BPMN_DIR", raising=False)
+    result = CliRunner().invoke(cli, ["--database-url", url, "scheduler", "--once"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["expired"] == 3 and summary["next_wake_at"] is None
@@ -116,12 +120,28 @@ def test_start_in_process_returns_a_handle_that_shuts_down(session_factory, cloc
     from scheduler import start_in_process
 
     monkeypatch.setenv("QUANZE_WEBHOOK_URL", "http://127.0.0.1:9/hook")
-    handle = start_in_process(session_factory, clock, LegalCalendar(), bpmn_dir=tmp_path / "absent")
+    handle = start_in_process(session_factory, clock, LegalCalendar())
     try:
-        assert handle.webhook_url == "http://127.0.0.1:9/hook" and handle.engine is None
+        assert handle.webhook_url == "http://127.0.0.1:9/hook"
+        assert handle.engine.bpmn_dir == PACKAGED_BPMN_DIR
     finally:
         handle.shutdown()
     assert handle.scheduled_wake() is None
+
+
+def test_scheduler_refuses_to_start_without_a_bpmn_folder(session_factory, clock, monkeypatch, tmp_path):
+    """A configured folder that holds no BPMN is refused, by the function and by the command."""
+    from scheduler import start_in_process
+
+    with pytest.raises(NoBpmnFolder, match="QUANZE_BPMN_DIR"):
+        start_in_process(session_factory, clock, LegalCalendar(), bpmn_dir=tmp_path / "absent")
+    monkeypatch.setenv("QUANZE_BPMN_DIR", str(tmp_path))
+    with pytest.raises(NoBpmnFolder):
+        start_in_process(session_factory, clock, LegalCalendar())
+    _register()
+    result = CliRunner().invoke(cli, ["--database-url", f"sqlite:///{tmp_path / 'x.db'}",
+                                      "scheduler", "--once"])
+    assert result.exit_code == 2 and "QUANZE_BPMN_DIR" in result.output
 
 
 def test_sweep_steps_aside_while_a_pass_runs(session_factory, clock, calendar):

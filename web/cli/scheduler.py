@@ -15,19 +15,22 @@ from web.cli.common import echo_json, report_errors
 @click.command("scheduler")
 @click.option("--sweep-seconds", default=30.0, show_default=True, type=click.FloatRange(min=1),
               help="Safety-net sweep interval; between sweeps it wakes at the next due instant.")
-@click.option("--bpmn-dir", default="bpmn", show_default=True, type=click.Path(file_okay=False),
-              help="BPMN folder for waking process timers (skipped when the folder is absent).")
+@click.option("--bpmn-dir", default=None, type=click.Path(file_okay=False),
+              help="BPMN folder for waking process timers (default: $QUANZE_BPMN_DIR, else the "
+                   "folder shipped with the package; refuses to start without one).")
 @click.option("--webhook-url", envvar="QUANZE_WEBHOOK_URL",
               help="POST deadline events here as JSON (env QUANZE_WEBHOOK_URL).")
 @click.option("--once", is_flag=True, help="Catch up everything due now, print a summary, exit.")
 @click.pass_obj
 @report_errors
-def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str, webhook_url: str | None, once: bool) -> None:
+def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str | None, webhook_url: str | None,
+                  once: bool) -> None:
     """Fire due deadlines and wake BPMN timers until stopped (Ctrl-C or SIGTERM)."""
     from workflows.calendar.legal_calendar import LegalCalendar
+    from workflows.engine.folder import bpmn_folder
 
     calendar = LegalCalendar()
-    folder = bpmn_dir if Path(bpmn_dir).is_dir() else None
+    folder = bpmn_folder(bpmn_dir)  # never the working directory; refuses without one
     if once:
         _run_once(state, calendar, folder, webhook_url)
         return
@@ -46,17 +49,14 @@ def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str, webhook_url: str |
     click.echo("调度器已停止 / scheduler stopped")
 
 
-def _run_once(state, calendar, bpmn_dir: str | None, webhook_url: str | None) -> None:
+def _run_once(state, calendar, bpmn_dir: Path, webhook_url: str | None) -> None:
     """One catch-up pass and one webhook pass, as a cron job would run them."""
+    from workflows.core.services import load_service_modules
+    from workflows.engine import Engine
     from workflows.jobs import webhooks
     from workflows.jobs.due_work import run_due_work
 
-    engine = None
-    if bpmn_dir is not None:
-        from workflows.core.services import load_service_modules
-        from workflows.engine import Engine
-
-        engine = Engine(bpmn_dir, state.clock, calendar, services=load_service_modules())
+    engine = Engine(bpmn_dir, state.clock, calendar, services=load_service_modules())
     with state.session() as session:
         report = run_due_work(session, state.clock, engine=engine, webhook_url=webhook_url)
         delivered = webhooks.deliver_due(session, state.clock)
