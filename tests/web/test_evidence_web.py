@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from models import Case, Evidence, HumanTask
 from tests.support.webapp import audit_count, csrf_of, login
 from tests.web.test_starts_web import _token, file_qh_case
+from workflows.cases.documents import issue_case_document
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"stall" * 40
 PDF = b"%PDF-1.7\nscan of the inspection record\n"
@@ -118,3 +119,13 @@ def test_api_upload_list_fetch_and_refusals(app, client, session_factory):
     assert client.get(url, headers=zk).status_code == 404
     assert client.post(url, headers=zk, content_type="multipart/form-data",
                        data={**FACTS, "file": (io.BytesIO(JPEG), "a.jpg")}).status_code == 404
+
+
+def test_case_page_lists_its_enforcement_documents(app, client, session_factory):
+    """统一执法文书: a document issued for the case is listed on the case page with its number and hash."""
+    case = _case(client, session_factory)
+    with session_factory() as s:
+        summary = issue_case_document(s, app.extensions["quanze"].clock, case.id, "closing_report",
+                                      {"outcome": "不予处罚", "execution": "无"})
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert summary["document_no"] in page and "结案报告" in page and summary["docx_sha256"][:12] in page

@@ -10,6 +10,7 @@ from web.requests import db
 from web.schemas.common import PageArgs, load
 from workflows.accounts.access import start_grants
 from workflows.cases.browse import case_deadlines, case_transfers, list_cases, visible_case
+from workflows.cases.documents import case_documents
 from workflows.cases.evidence import case_evidence
 from workflows.core.errors import NotFound
 from workflows.tasks.inbox import instance_view
@@ -49,5 +50,5 @@ def render_case(case_id: int, errors: dict | None = None, values=None, status: i
     may["evidence"] = any(me.has_role(role, case.handling_org_id) for role in OFFICER_ROLES)
     return render_template("cases/detail.html", case=case, deadlines=case_deadlines(db(), case),
                            transfers=case_transfers(db(), case.id), view=view, may=may,
-                           evidence=case_evidence(db(), case.id), errors=errors or {}, values=values or {},
+                           evidence=case_evidence(db(), case.id), documents=case_documents(db(), case), errors=errors or {}, values=values or {},
                            officers=case.officers), status

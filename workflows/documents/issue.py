@@ -59,7 +59,7 @@ def _org(session: Session, org_id: int) -> Organization:
     return org
 
 
-def _store(session: Session, clock: SystemClock, kind: str, text: OfficialText, issuer_id: int,
+def store_renderings(session: Session, clock: SystemClock, kind: str, text: OfficialText, issuer_id: int,
            instance_id: int | None) -> list[Document]:
     stored = []
     for mime, ext, render in ((DOCX_MIME, "docx", render_docx), (HTML_MIME, "html", render_html)):
@@ -74,7 +74,7 @@ def _store(session: Session, clock: SystemClock, kind: str, text: OfficialText, 
     return stored
 
 
-def _summary(docs: list[Document]) -> dict:
+def summary_of(docs: list[Document]) -> dict:
     """JSON-native reference to both renderings, kept in process data."""
     return {"document_no": docs[0].document_no, "docx_id": docs[0].id, "html_id": docs[1].id,
             "docx_sha256": docs[0].sha256, "html_sha256": docs[1].sha256}
@@ -135,7 +135,7 @@ def issue_entrustment_letter(session: Session, clock: SystemClock, letter: dict,
         today = clock.today()
         number = next_document_no(session, f"{COUNTY_PREFIX}{organ_code(department)}委", today.year)
         text = entrustment_letter_text(session, letter, number, today)
-        return _summary(_store(session, clock, "entrustment_letter", text, department.id, instance_id))
+        return summary_of(store_renderings(session, clock, "entrustment_letter", text, department.id, instance_id))
 
 
 def issue_grant_decision(session: Session, clock: SystemClock, decision: dict,
@@ -145,7 +145,7 @@ def issue_grant_decision(session: Session, clock: SystemClock, decision: dict,
         today = clock.today()
         number = next_document_no(session, f"{COUNTY_PREFIX}政赋", today.year)
         text = grant_decision_text(session, decision, number, today)
-        return _summary(_store(session, clock, "grant_decision", text, decision["county_id"], instance_id))
+        return summary_of(store_renderings(session, clock, "grant_decision", text, decision["county_id"], instance_id))
 
 
 def get_document(session: Session, document_id: int) -> Document:

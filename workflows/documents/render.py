@@ -48,6 +48,13 @@ class OfficialText:
     signatories: list[str]  # 发文机关署名, one per seal (a 委托书 carries both parties)
     issued_on: date  # 成文日期
     closing: list[str] = field(default_factory=list)
+    # 版头: "<issuer>文件" for 公文; an enforcement document (执法文书) carries the organ's name alone.
+    masthead: str | None = None
+
+    @property
+    def head(self) -> str:
+        """The masthead line."""
+        return self.masthead if self.masthead is not None else f"{self.issuer}文件"
 
 
 def chinese_date(day: date) -> str:
@@ -141,7 +148,7 @@ def render_docx(text: OfficialText) -> bytes:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     center, right = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
-    _paragraph(doc, f"{text.issuer}文件", font=XIAOBIAOSONG, size=SIZE_MASTHEAD, align=center,
+    _paragraph(doc, text.head, font=XIAOBIAOSONG, size=SIZE_MASTHEAD, align=center,
                color=RED)
     _paragraph(doc, "")
     _paragraph(doc, text.document_no, align=center)
@@ -182,7 +189,7 @@ def render_html(text: OfficialText) -> bytes:
         "<!DOCTYPE html>",
         f'<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(text.title)}</title>',
         f"<style>{_CSS}</style></head><body>",
-        f'<p class="masthead">{e(text.issuer)}文件</p>',
+        f'<p class="masthead">{e(text.head)}</p>',
         f'<p class="docno">{e(text.document_no)}</p><hr class="rule">',
         f"<h1>{e(text.title)}</h1>",
         f"<p>{e(text.addressee)}：</p>",
