@@ -19,6 +19,9 @@ from workflows.core.errors import NotFound, PermissionDenied, QuanzeError, Valid
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 TOKEN_PREFIX = "qz_"
+# last_used_at is advice for the token's owner, not an audit record: writing it on every read would take
+# SQLite's single write lock per API request, so it moves only when this much older.
+LAST_USED_STEP = timedelta(minutes=5)
 
 
 class TooManyAttempts(QuanzeError):
@@ -105,7 +108,8 @@ def principal_for_token(session: Session, secret: str, now: datetime) -> Princip
         token = session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret))).first()
         if token is None or not token.is_usable_at(now) or not token.user.is_active:
             return None
-        token.last_used_at = now
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_STEP:
+            token.last_used_at = now
         return principal_for(session, token.user)
 
 
