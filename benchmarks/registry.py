@@ -14,10 +14,10 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from pg_scratch import on_scratch_schema
 from sqlalchemy import insert, text
 
 from models import (
@@ -219,22 +219,12 @@ def run_sqlite(townships: int, lookups: int, lists: int) -> dict:
 
 def run_postgresql(url: str, townships: int, lookups: int, lists: int) -> dict | None:
     """PostgreSQL in a dedicated schema, dropped afterwards; None when no server answers."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = make_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:  # noqa: BLE001 - no server: the benchmark runs on SQLite only
-        return None
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
+
+    def body(engine) -> dict:
         rows, seconds = build(engine, townships)
         return {"rows": rows, "build_s": round(seconds, 1), **measure(engine, lookups, lists)}
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+
+    return on_scratch_schema(url, body)
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, g, has_app_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 
 from web.auth import current_principal
 
@@ -31,9 +31,27 @@ def local_name(zh: str | None, en: str | None) -> str:
     return zh or en or ""
 
 
+def translations():
+    """The request's catalogue, looked up once: Flask-Babel resolves locale and domain on every call,
+    which was a third of a 100-row page's time."""
+    if not has_app_context():
+        return get_translations()
+    found = g.get("_quanze_translations")
+    if found is None:
+        found = g._quanze_translations = get_translations()
+    return found
+
+
+def translate(msgid: str) -> str:
+    """gettext through the request's cached catalogue."""
+    return translations().ugettext(msgid)
+
+
 def init_app(app: Flask) -> None:
     """Attach Babel and the template helpers."""
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=translate, ngettext=lambda s, p, n: translations().ungettext(s, p, n), newstyle=True)
     app.jinja_env.globals.update(is_english=is_english, local_name=local_name,
                                  current_principal=current_principal)
     # Lets templates link to optional pages (the procedures) only when they are registered.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from web.i18n import translate
 from workflows.core.clock import SHANGHAI
 
 LABELS = {
@@ -56,7 +57,11 @@ LABELS = {
 def label(value) -> str:
     """The translated label of an enum member or stored value; unknown values pass through."""
     key = getattr(value, "value", value)
-    return str(LABELS.get(key, key if key is not None else ""))
+    text = LABELS.get(key)
+    if text is None:
+        return "" if key is None else str(key)
+    msgid = getattr(text, "_args", None)  # a lazy_gettext string: translate its msgid once per request
+    return translate(msgid[0]) if msgid else str(text)
 
 
 def bilingual(text) -> str:

@@ -28,11 +28,12 @@ from workflows.cases.evidence import instance_evidence
 from workflows.core.errors import ValidationFailed
 from workflows.core.forms import form_for
 from workflows.procedures.entrustment import steps as entrustment
-from workflows.registry.browse import townships
 from workflows.tasks import processes
 from workflows.tasks.inbox import (
     DUE_WINDOWS,
     inbox,
+    inbox_total,
+    inbox_townships,
     instance_view,
     next_task_for,
     procedure_ids,
@@ -41,6 +42,7 @@ from workflows.tasks.inbox import (
 )
 
 bp = Blueprint("tasks", __name__)
+INBOX_PAGE = 100
 
 
 class InboxArgs(BaseSchema):
@@ -52,6 +54,7 @@ class InboxArgs(BaseSchema):
     process_id = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
     township_id = id_field(load_default=None)
     due = fields.String(load_default=None, validate=validate.OneOf(DUE_WINDOWS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
 
 
 def workflow_engine():
@@ -70,11 +73,18 @@ def inbox_page():
     """My open tasks: overdue first, filterable by procedure, township and due window."""
     raw = {k: v for k, v in request.args.items() if v.strip()}
     args, errors = load(InboxArgs(), raw)
-    rows = [] if errors else inbox(db(), acting_user(), now(), process_id=args["process_id"],
-                                   township_id=args["township_id"], due_window=args["due"])
-    return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw,
+    rows, total, page = [], 0, 1
+    if not errors:
+        user, page = acting_user(), args["page"]
+        filters = {"process_id": args["process_id"], "township_id": args["township_id"], "due_window": args["due"]}
+        # Paged in SQL: a county department can have thousands of open tasks.
+        rows = inbox(db(), user, now(), limit=INBOX_PAGE, offset=(page - 1) * INBOX_PAGE, **filters)
+        total = inbox_total(db(), user, now(), **filters)
+    pager = {"page": page, "total": total, "pages": max(1, -(-total // INBOX_PAGE)),
+             "args": {k: v for k, v in raw.items() if k != "page"}}
+    return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw, pager=pager,
                            procedures=procedure_ids(db()), windows=DUE_WINDOWS,
-                           townships=townships(db(), principal()), now=now()), (422 if errors else 200)
+                           townships=inbox_townships(db(), acting_user(), now()), now=now()), (422 if errors else 200)
 
 
 def _task_page(task_id: int, errors=None, values=None, status=200):

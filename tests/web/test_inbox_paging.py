@@ -1,0 +1,51 @@
+"""The inbox is paged in SQL (a county department can have thousands of open tasks); order and filters hold."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+
+from models import HumanTask
+from tests.support.webapp import audit_count, login
+from tests.web.test_procedures_web import _start
+
+ROW = re.compile(r'<a href="/tasks/(\d+)">')
+
+
+def _more_tasks(session_factory, clock, count: int) -> list[int]:
+    """Copies of the started instance's open task, due one day apart (the first already overdue)."""
+    with session_factory() as s:
+        seed = s.execute(select(HumanTask.__table__)).mappings().one()
+        s.execute(insert(HumanTask), [{**{k: v for k, v in seed.items() if k != "id"},
+                                       "spiff_task_id": str(uuid.uuid4()),
+                                       "due_at": clock.now() + timedelta(days=n - 1)} for n in range(count)])
+        s.commit()
+        return list(s.scalars(select(HumanTask.id).order_by(HumanTask.due_at, HumanTask.id)))
+
+
+def test_pages_follow_due_order_overdue_first(client, session_factory, clock, monkeypatch):
+    monkeypatch.setattr("web.views.tasks.INBOX_PAGE", 2)
+    _start(client, session_factory)
+    in_order = _more_tasks(session_factory, clock, 4)  # five open tasks in all
+    login(client, "zk_leader")
+    first = client.get("/tasks").get_data(as_text=True)
+    assert [int(i) for i in ROW.findall(first)] == in_order[:2]
+    assert "1 / 3" in first and 'href="/tasks?page=2"' in first
+    third = client.get("/tasks?page=3").get_data(as_text=True)
+    assert [int(i) for i in ROW.findall(third)] == in_order[4:]
+    overdue = client.get("/tasks?due=overdue").get_data(as_text=True)
+    assert [int(i) for i in ROW.findall(overdue)] == in_order[:1]
+
+
+def test_a_bad_page_number_is_a_clear_error_and_writes_nothing(client, session_factory):
+    login(client, "zk_leader")
+    before = audit_count(session_factory)
+    for bad in ("0", "-1", "abc"):
+        response = client.get(f"/tasks?page={bad}")
+        assert response.status_code == 422, bad
+        body = response.get_data(as_text=True)
+        assert 'class="errors"' in body and "<code>page</code>" in body and not ROW.search(body)
+    assert audit_count(session_factory) == before
