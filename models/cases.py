@@ -85,7 +85,11 @@ class Case(Base):
     published_on: Mapped[date | None]
     publication_withdrawn_on: Mapped[date | None]
     instance_id: Mapped[int | None] = mapped_column(index=True)
-    violation_on: Mapped[date]  # date of the act (or its end if continuing), 第36条
+    violation_on: Mapped[date]  # date the act was committed, 第36条
+    # 第36条: a continuing or repeated act is counted from the day it ended.
+    act_ended_on: Mapped[date | None]
+    # 第36条: the period runs to the day the act was discovered (发现); None on old rows.
+    discovered_on: Mapped[date | None]
     # 第36条: 5 years instead of 2 when the act harms life, health or financial safety.
     harm_to_life_health_finance: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -81,6 +81,10 @@ class DeadlineRule(Base):
     # Extension a head may approve (e.g. +30 days, 市场监管行政处罚程序规定); None: no extension.
     extension_amount: Mapped[int | None]
     extension_role: Mapped[str | None] = mapped_column(String(32))
+    # Whether the basis lets a collective decision extend further (市场监管 程序规定); else never.
+    extension_collective: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the basis is: statute | sector_rule | local_practice | design_default (domain.md §9).
+    basis_kind: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
 
 

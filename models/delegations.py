@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -30,6 +30,9 @@ class Delegation(Base):
     __table_args__ = (
         Index("ix_delegation_lookup", "item_id", "township_id", "effective_from"),
         Index("ix_delegation_township", "township_id", "effective_from"),
+        # Never an inverted period: a row revoked before it began has no end and counts nowhere.
+        CheckConstraint("effective_to IS NULL OR effective_to >= effective_from",
+                        name="period_ordered"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,8 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_instance", "instance_id"),
         Index("ix_documents_number", "document_no"),
+        # One 发文字号 names one document: its .docx and its HTML, never two letters.
+        Index("uq_documents_number_mime", "document_no", "mime", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

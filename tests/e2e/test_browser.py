@@ -30,7 +30,7 @@ pytestmark = [
 ]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ITEMS = ["ILLUS-JC-NYNC-01", "ILLUS-QZ-NYNC-01"]
+ITEMS = ["ILLUS-JC-NYNC-01"]  # coercion is never entrusted (行政强制法 第17条)
 
 
 @pytest.fixture

@@ -269,16 +269,23 @@ def test_entrustment_cannot_come_into_force_after_officers_lapse_art21(session, 
 
 
 def test_a_withdrawn_proposal_never_counts_as_in_force(session, clock, org):
+    """A withdrawn proposal keeps no inverted period: revoked, no end, counted on no day."""
     proposal = add_delegations(session, clock, [grant(status="proposed")])[0]
     revoke_delegation(session, clock, proposal.id, on=date(2026, 6, 1), reason="撤回提议 / withdrawn")
     row = session.get(Delegation, proposal.id)
-    assert (row.status, row.effective_to) == (DelegationStatus.REVOKED, date(2025, 12, 31))
+    assert (row.status, row.effective_to) == (DelegationStatus.REVOKED, None)
     assert who(session, "CF-1", "甲镇", date(2026, 3, 1)).mode == "assist"
     assert add_delegations(session, clock, [grant(start=date(2025, 6, 1))])  # no false overlap
 
 
-def test_revoked_before_it_began_keeps_an_empty_range(session, clock, org):
+def test_revoked_before_it_began_stores_no_inverted_period_art20(session, clock, org):
+    """Issue 12 point 1 (第20条 期限): revoked from its first day, the row ends before it began
+    without storing effective_to < effective_from; it counts on no day."""
     row = add_delegations(session, clock, [grant(start=date(2026, 9, 1))])[0]
-    revoke_delegation(session, clock, row.id, on=date(2026, 7, 1), reason="未实施即回收 / withdrawn")
-    assert session.get(Delegation, row.id).effective_to == date(2026, 8, 31)
+    revoke_delegation(session, clock, row.id, on=date(2026, 9, 1), reason="未实施即回收 / withdrawn")
+    stored = session.get(Delegation, row.id)
+    assert stored.effective_to is None and stored.status == DelegationStatus.REVOKED
+    assert who(session, "CF-1", "甲镇", date(2026, 9, 1)).mode == "assist"
+    assert who(session, "CF-1", "甲镇", date(2035, 1, 1)).mode == "assist"
+    assert add_delegations(session, clock, [grant(start=date(2026, 10, 1))])  # no false overlap
     assert who(session, "CF-1", "甲镇", date(2026, 9, 1)).mode == "assist"

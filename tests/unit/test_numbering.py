@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
 from models import NumberSequence
+from tests.support.concurrency import run_together
 from workflows.core.errors import ValidationFailed
 from workflows.core.numbering import next_number
 
@@ -34,24 +33,7 @@ def test_two_sessions_interleaved_get_consecutive_numbers(session_factory):
 
 def test_concurrent_sessions_never_share_a_number(session_factory):
     """Two threads, each with its own session, take 15 numbers each at once: 30 distinct, no gaps."""
-    taken: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def worker():
-        try:
-            start.wait()
-            for _ in range(15):
-                taken.append(_take(session_factory, "case_transfer:7"))
-        except BaseException as exc:  # surfaced below, the thread must not swallow it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    taken = run_together(lambda: _take(session_factory, "case_transfer:7"), times=15)
     assert sorted(taken) == list(range(1, 31))
 
 

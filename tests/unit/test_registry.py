@@ -109,7 +109,8 @@ def test_related_power_with_its_own_delegation_answers_by_it(session, clock, org
     own = add(session, clock, "JC-1", "assist")
     c = who(session, "JC-1", "甲镇", ON)
     assert (c.mode, c.delegation_id, c.via_item_code) == ("assist", own.id, None)
-    assert who(session, "QZ-1", "甲镇", ON).via_item_code == "CF-1"
+    # 行政强制法 第17条: the coercion item does not follow an entrustment.
+    assert who(session, "QZ-1", "甲镇", ON).via_item_code is None
 
 
 def test_related_power_does_not_follow_a_parent_that_is_only_assisted(session, clock, org):

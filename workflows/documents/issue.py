@@ -6,13 +6,14 @@ import hashlib
 import re
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Document, Organization, PowerItem
+from models import Delegation, Document, NumberSequence, Organization, PowerItem
 from workflows.core.clock import SystemClock
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound, ValidationFailed
+from workflows.core.numbering import next_number
 from workflows.documents.render import ItemRow, OfficialText, render_docx, render_html
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -34,12 +35,31 @@ def organ_code(org: Organization) -> str:
     return stem[:2]
 
 
+def _highest_taken(session: Session, head: str) -> int:
+    """The highest number of a series already used: issued here or imported with a delegation."""
+    pattern = re.compile(rf"{re.escape(head)}(\d+)号")
+    taken = list(session.scalars(select(Document.document_no).where(Document.document_no.like(f"{head}%"))))
+    taken += session.scalars(select(Delegation.document_no).distinct()
+                             .where(Delegation.document_no.like(f"{head}%")))
+    return max((int(m.group(1)) for no in taken if (m := pattern.fullmatch(no))), default=0)
+
+
 def next_document_no(session: Session, prefix: str, year: int) -> str:
-    """The next free 发文字号 in a series, e.g. 故城管委〔2026〕3号 (numbers never reused)."""
+    """The next 发文字号 of an issuer's series, e.g. 故城管委〔2026〕3号, from its sequence row.
+
+    The sequence (per issuer and year, safe under concurrency) starts, and stays, above every
+    number already in use, including those imported with historic delegations.
+    """
     head = f"{prefix}〔{year}〕"
-    taken = session.scalars(select(Document.document_no).where(Document.document_no.like(f"{head}%")))
-    numbers = [int(m.group(1)) for no in taken if (m := re.fullmatch(rf"{re.escape(head)}(\d+)号", no))]
-    return f"{head}{max(numbers, default=0) + 1}号"
+    scope = f"document:{prefix}"
+    value = next_number(session, scope, year, floor=lambda: _highest_taken(session, head))
+    highest = _highest_taken(session, head)  # a number imported after the sequence began
+    if value <= highest:
+        value = highest + 1
+        session.execute(update(NumberSequence)
+                        .where(NumberSequence.scope == scope, NumberSequence.year == year)
+                        .values(last_value=value).execution_options(synchronize_session=False))
+    return f"{head}{value}号"
 
 
 def _items(session: Session, item_ids: list[int]) -> list[ItemRow]:
@@ -112,8 +132,10 @@ def grant_decision_text(session: Session, decision: dict, document_no: str,
     townships = [_org(session, t).name for t in decision["township_ids"]]
     effective = date.fromisoformat(decision["effective_on"])
     paragraphs = [
-        "根据《中华人民共和国行政处罚法》第二十四条的规定，经承接能力评估、合法性审查和集体研究"
-        + ("，并报省人民政府批准" if decision.get("provincial_approval") else "")
+        # 第24条: the province decides; the county picks items from the province's list.
+        "根据省人民政府依照《中华人民共和国行政处罚法》第二十四条作出的决定和乡镇赋权事项指导清单，"
+        "经承接能力评估、合法性审查和集体研究"
+        + ("，清单外事项已报经省人民政府批准" if decision.get("provincial_approval") else "")
         + f"，决定将下列县级人民政府部门的行政处罚权交由{'、'.join(townships)}行使。",
         f"上述事项自{effective.year}年{effective.month}月{effective.day}日起，由乡镇人民政府以自己的"
         "名义行使并承担相应法律责任；原部门不再在该乡镇行政区域内行使上述行政处罚权，此前已立案的案件由原部门继续办结。",

@@ -13,11 +13,15 @@ from workflows.core.audit import record
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.registry.rules import (
+    ART_20,
     ART_21,
+    BLOCKING_STATUSES,
     MIN_CERTIFIED_OFFICERS,
     DelegationDraft,
     certified_officers,
     check_drafts,
+    clash,
+    counts_somewhere,
     overlaps,
     run_checks,
 )
@@ -68,7 +72,7 @@ def add_delegations(session: Session, clock, drafts: list[DelegationDraft], *,
                     actor_user_id: int | None = None) -> list[Delegation]:
     """Write all drafts or none: any problem raises ValidationFailed listing every one."""
     with unit_of_work(session):
-        problems, checked = run_checks(session, drafts, lock=True)
+        problems, checked = run_checks(session, drafts, lock=True, today=clock.today())
         if problems:
             raise ValidationFailed(problems, message=f"{len({p['index'] for p in problems})} 条委托/赋权"
                                    f"有误，未写入任何记录 / invalid delegations, nothing written")
@@ -101,15 +105,21 @@ def _get(session: Session, delegation_id: int) -> Delegation:
     return row
 
 
-def _check_can_come_into_force(session: Session, row: Delegation) -> None:
-    """Re-check the overlap and 第21条 rules when a row enters an in-force status."""
+def _check_no_overlap(session: Session, row: Delegation) -> None:
+    """One item in one township: no overlap with a row in force or approved and waiting."""
     others = session.scalars(select(Delegation).where(
         Delegation.item_id == row.item_id, Delegation.township_id == row.township_id,
-        Delegation.id != row.id, Delegation.status.in_(IN_FORCE_STATUSES))).all()
+        Delegation.id != row.id, Delegation.status.in_(BLOCKING_STATUSES))).all()
     for other in others:
-        if overlaps(row.effective_from, row.effective_to, other.effective_from, other.effective_to):
-            raise Conflict(f"第 {row.id} 号委托/赋权与已生效的第 {other.id} 号期间重叠 / delegation "
-                           f"#{row.id} overlaps delegation #{other.id} in force", other_id=other.id)
+        if counts_somewhere(other) and overlaps(row.effective_from, row.effective_to,
+                                                other.effective_from, other.effective_to):
+            zh, en = clash(other)
+            raise Conflict(f"第 {row.id} 号委托/赋权与{zh}期间重叠 / delegation #{row.id} overlaps {en}",
+                           other_id=other.id)
+
+
+def _check_can_come_into_force(session: Session, row: Delegation) -> None:
+    """Re-check the 第21条 rule when a row enters an in-force status."""
     if row.mode == DelegationMode.ENTRUST:
         count = certified_officers(session, row.township_id, row.effective_from)
         if count < MIN_CERTIFIED_OFFICERS:
@@ -117,6 +127,14 @@ def _check_can_come_into_force(session: Session, row: Delegation) -> None:
                 f"受托乡镇持证执法人员仅 {count} 名，至少需 {MIN_CERTIFIED_OFFICERS} 名 / the entrusted "
                 f"township has {count} certified officers, needs {MIN_CERTIFIED_OFFICERS}",
                 article=ART_21, delegation_id=row.id)
+
+
+def _check_term_over(row: Delegation, today: date) -> None:
+    """Expiry (已失效) records a term that ended; an open or running term is revoked instead."""
+    if row.effective_to is None or row.effective_to >= today:
+        raise Conflict(f"第 {row.id} 号委托/赋权的期限至 {row.effective_to or '长期'}，尚未届满，不能标为已失效；"
+                       f"提前终止请撤销 / delegation #{row.id} runs to {row.effective_to or 'open'}: "
+                       f"it has not expired; revoke it instead", article=ART_20)
 
 
 def set_delegation_status(session: Session, clock, delegation_id: int, status, *,
@@ -134,8 +152,12 @@ def set_delegation_status(session: Session, clock, delegation_id: int, status, *
         if target not in _NEXT[row.status]:
             raise Conflict(f"第 {row.id} 号委托/赋权不能从 {row.status.value} 变为 {target.value} / "
                            f"delegation #{row.id} cannot go from {row.status.value} to {target.value}")
+        if target in BLOCKING_STATUSES and row.status not in BLOCKING_STATUSES:
+            _check_no_overlap(session, row)
         if target in IN_FORCE_STATUSES and row.status not in IN_FORCE_STATUSES:
             _check_can_come_into_force(session, row)
+        if target == S.EXPIRED:
+            _check_term_over(row, clock.today())
         before = row.status.value
         row.status = target
         row.updated_at = clock.now()
@@ -165,9 +187,9 @@ def revoke_delegation(session: Session, clock, delegation_id: int, *, on: date, 
             raise Conflict(f"第 {row.id} 号委托/赋权已于 {row.effective_to} 终止，{on} 无可撤销 / "
                            f"delegation #{row.id} already ended on {row.effective_to}")
         before = row.effective_to
-        # A withdrawn proposal, or a row revoked before it began, keeps an empty range
-        # (to = from - 1): it stays as history but never counts as in force.
-        row.effective_to = row.effective_from - timedelta(days=1) if never_in_force else last_day
+        # A withdrawn proposal, or a row revoked before it began, never counted: a revoked row
+        # without an end date counts on no day (never an inverted period, to < from).
+        row.effective_to = None if never_in_force else last_day
         row.status = S.REVOKED
         row.revoked_reason = reason.strip()
         row.updated_at = clock.now()

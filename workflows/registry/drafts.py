@@ -30,6 +30,8 @@ class DelegationDraft:
     note: str | None = None
     source: str = "procedure"
     instance_id: int | None = None
+    # 委托机关 as the source names it (id, full or short name); checked, never ignored (第20条).
+    entrusting_org: str | int | None = None
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Checked:
     end: date | None = None
     item: PowerItem | None = None
     township: Organization | None = None
+    entrusting: Organization | None = None
 
 
 class Problems(list):

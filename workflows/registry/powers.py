@@ -12,13 +12,14 @@ from models import (
     CutoverRule,
     Delegation,
     DelegationMode,
+    ItemCategory,
     Organization,
     PowerItem,
     item_relations,
 )
 from workflows.core.directory import find_item, find_township
 from workflows.core.errors import LegalRuleViolation, NotFound
-from workflows.registry.query import TRAVELLING, in_force_on, who_query
+from workflows.registry.query import COERCION_TRAVELS_WITH, TRAVELLING, in_force_on, who_query
 
 ART_24 = "行政处罚法 第24条"
 BASIS = {
@@ -69,6 +70,24 @@ class Competence:
         return data
 
 
+# The revised 行政处罚法 took effect on 2021-07-15; before it, grants to townships rested on
+# the decision itself and 2017 text 第16条 (相对集中行政处罚权), entrustment on 2017 text 第18条.
+REVISED_APL_IN_FORCE = date(2021, 7, 15)
+BASIS_2017 = {
+    DelegationMode.GRANT: "行政处罚法（2017年修正）第16条（相对集中行政处罚权，以乡镇人民政府名义实施）",
+    DelegationMode.ENTRUST: "行政处罚法（2017年修正）第18、19条（委托，以委托机关名义实施）",
+}
+
+
+def basis_on(mode: str, effective_from: date | None, document_no: str | None) -> str:
+    """The provision in force on the delegation's date (the 2021 revision from 2021-07-15)."""
+    mode = DelegationMode(mode)
+    if mode in BASIS_2017 and effective_from is not None and effective_from < REVISED_APL_IN_FORCE:
+        decision = f"{document_no}；" if document_no else ""
+        return f"{decision}{BASIS_2017[mode]}"
+    return BASIS[mode]
+
+
 NOT_DELEGATED = "未下放，由县直部门实施 / not delegated, the department acts"
 
 
@@ -85,7 +104,7 @@ def _answer(item: tuple, dept: Organ, town: Organ, on: date, d: tuple | None) ->
         subject, responsible, acting, assisting = dept, dept, town, None
     else:
         subject, responsible, acting, assisting = dept, dept, dept, town
-    basis = BASIS[mode]
+    basis = basis_on(mode, d[2], d[4]) if d else BASIS[mode]
     d = d or (None, None, None, None, None, NOT_DELEGATED, None, None, None)
     return Competence(
         item[0], item[1], town.name, on, mode, subject, responsible, acting, assisting,
@@ -129,7 +148,7 @@ def power_list(session: Session, township: str | int, on: date) -> list[Competen
     items, dept = PowerItem.__table__, Organization.__table__.alias("dept")
     catalogue = session.connection().execute(
         select(items.c.id, items.c.code, items.c.name_zh, items.c.legal_basis, dept.c.id,
-               dept.c.name).join(dept, dept.c.id == items.c.department_id)
+               dept.c.name, items.c.category).join(dept, dept.c.id == items.c.department_id)
         .order_by(items.c.code)).all()
     own = _township_rows(session, town.id, on)
     parents: dict[int, list[int]] = {}
@@ -138,13 +157,18 @@ def power_list(session: Session, township: str | int, on: date) -> list[Competen
         parents.setdefault(related_id, []).append(parent_id)
     codes = {row[0]: row[1] for row in catalogue}
     return [_answer((code, name, basis), Organ(dept_id, dept_name), town, on,
-                    own.get(item_id) or _travelling_parent(own, parents.get(item_id, ()), codes))
-            for item_id, code, name, basis, dept_id, dept_name in catalogue]
+                    own.get(item_id) or _travelling_parent(own, parents.get(item_id, ()), codes,
+                                                           category))
+            for item_id, code, name, basis, dept_id, dept_name, category in catalogue]
 
 
-def _travelling_parent(own: dict[int, tuple], parent_ids, codes: dict) -> tuple | None:
-    """The newest grant/entrustment among an item's parent penalty items, if any."""
-    found = [(own[p][2], p) for p in parent_ids if p in own and own[p][1] in TRAVELLING]
+def _travelling_parent(own: dict[int, tuple], parent_ids, codes: dict, category) -> tuple | None:
+    """The newest grant/entrustment among an item's parent penalty items, if any.
+
+    A coercive measure follows only a grant (行政强制法 第17条: 不得委托; 第2款 相对集中行政处罚权).
+    """
+    modes = COERCION_TRAVELS_WITH if category == ItemCategory.COERCION else TRAVELLING
+    found = [(own[p][2], p) for p in parent_ids if p in own and own[p][1] in modes]
     if not found:
         return None
     parent = max(found)[1]

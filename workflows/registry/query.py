@@ -21,6 +21,8 @@ from models import (
     IN_FORCE_STATUSES,
     Delegation,
     DelegationMode,
+    DelegationStatus,
+    ItemCategory,
     Organization,
     OrgKind,
     PowerItem,
@@ -28,8 +30,13 @@ from models import (
 )
 from workflows.core.compiled_query import CompiledQuery
 
-# Related inspection and coercive powers travel with a granted or entrusted penalty power.
+# Related inspection and coercive powers travel with a granted or entrusted penalty power;
+# a coercive measure travels only with a grant (行政强制法 第17条: 行政强制措施权不得委托).
 TRAVELLING = (DelegationMode.GRANT, DelegationMode.ENTRUST)
+COERCION_TRAVELS_WITH = (DelegationMode.GRANT,)
+# Statuses whose row may run without an end date; a revoked or expired row counts only up to
+# the end it states (no end: it never counted, e.g. revoked before its first day).
+OPEN_ENDED_STATUSES = (DelegationStatus.PUBLISHED, DelegationStatus.EFFECTIVE)
 
 
 def _constants(values) -> list:
@@ -38,9 +45,22 @@ def _constants(values) -> list:
 
 
 def in_force_on(row, on):
-    """A delegation row counts on a day: in-force status and the day inside its period."""
+    """A delegation row counts on a day: in-force status and the day inside its period.
+
+    A revoked (已撤销) or expired (已失效) row is history: it counts only up to the end date
+    it carries, never open-ended (domain.md §9, 行政处罚法 第20条 期限).
+    """
+    open_end = and_(row.c.effective_to.is_(None),
+                    row.c.status.in_(_constants(OPEN_ENDED_STATUSES)))
     return and_(row.c.status.in_(_constants(IN_FORCE_STATUSES)), row.c.effective_from <= on,
-                or_(row.c.effective_to.is_(None), row.c.effective_to >= on))
+                or_(open_end, row.c.effective_to >= on))
+
+
+def travels_with(via, item_category):
+    """A parent's delegation carries this related item: coercion only under a grant (强制法 第17条)."""
+    coercion = literal_column(f"'{ItemCategory.COERCION.value}'")
+    return or_(via.c.mode.in_(_constants(COERCION_TRAVELS_WITH)),
+               and_(via.c.mode.in_(_constants(TRAVELLING)), item_category != coercion))
 
 
 @lru_cache(maxsize=2)
@@ -64,7 +84,7 @@ def _who_statement(by_id: bool):
     # through ix_delegation_lookup, then the newest (the planner otherwise walks the township).
     per_parent = (select(via.c.id).where(via.c.item_id == rel.c.item_id,
                                          via.c.township_id == town.c.id,
-                                         via.c.mode.in_(_constants(TRAVELLING)),
+                                         travels_with(via, items.c.category),
                                          in_force_on(via, on))
                   .order_by(via.c.effective_from.desc()).limit(1)
                   .correlate_except(via).scalar_subquery())

@@ -14,6 +14,7 @@ from models import (
     DelegationMode,
     DelegationStatus,
     EnforcementCertificate,
+    ItemCategory,
     Membership,
     Organization,
     OrgKind,
@@ -27,10 +28,16 @@ from workflows.registry.drafts import (
     Problems,
     parse_draft,
 )
+from workflows.registry.organs import ART_20, check_entrusting, resolve_entrusting
 
 ART_18 = "行政处罚法 第18条"
-ART_20 = "行政处罚法 第20条"
 ART_21 = "行政处罚法 第21条"
+ART_COERCION_17 = "行政强制法 第17条"
+# Original holders of a catalogue item: a county department or the public security bureau.
+HOLDER_KINDS = (OrgKind.COUNTY_DEPARTMENT, OrgKind.PUBLIC_SECURITY)
+# Rows that block an overlapping one: in force, or approved and waiting to come into force.
+BLOCKING_STATUSES = (*IN_FORCE_STATUSES, DelegationStatus.APPROVED)
+HISTORY_STATUSES = (DelegationStatus.REVOKED, DelegationStatus.EXPIRED)
 MIN_CERTIFIED_OFFICERS = 2  # 第21条: staff holding 行政执法资格; two officers act together (第42条)
 _CHUNK = 500  # keeps IN (...) lists under SQLite's bound-parameter limit
 
@@ -79,6 +86,7 @@ def _resolve(checked: list[Checked], session: Session, problems: Problems, lock:
     """Attach each draft's catalogue item and township, or report the unknown name."""
     items = _load_items(session, [str(c.draft.item_code).strip() for c in checked], lock)
     townships = _load_townships(session, [c.draft.township for c in checked])
+    resolve_entrusting(checked, session, problems)
     for c in checked:
         code = str(c.draft.item_code).strip()
         c.item = items.get(code)
@@ -113,11 +121,17 @@ def _check_item_rules(c: Checked, problems: Problems) -> None:
             problems.add(c.index, "effective_to", f"委托事项 {code} 须载明委托期限（终止日期）/ "
                          f"entrustment of {code} needs an end date", ART_20)
         dept = c.item.department
-        if dept.kind != OrgKind.COUNTY_DEPARTMENT or dept.is_stationed:
-            # 第20条 不得再委托: only the original county department may entrust.
+        if dept.kind not in HOLDER_KINDS or dept.is_stationed:
+            # 第20条 不得再委托: only the original holder may entrust, not a stationed unit.
             problems.add(c.index, "item_code", f"事项 {code} 的实施机关 {dept.name} 不是原县直部门，"
                          f"不得再委托 / {dept.name} is not the original county department of {code}: "
                          f"re-entrustment is forbidden", ART_20)
+        if c.item.category == ItemCategory.COERCION:
+            # 行政强制法 第17条: 行政强制措施权不得委托 (it travels only with a grant, 第2款).
+            problems.add(c.index, "mode", f"事项 {code} 是行政强制措施，行政强制措施权不得委托 / item "
+                         f"{code} is a coercive measure: the power cannot be entrusted",
+                         ART_COERCION_17)
+    check_entrusting(c, problems)
 
 
 def certified_officers(session: Session, township_id: int, on: date) -> int:
@@ -167,8 +181,28 @@ def _existing_in_force(session: Session, pairs: set[tuple[int, int]]) -> list[De
         for towns in _chunks(township_ids):
             rows += session.scalars(select(Delegation).where(
                 Delegation.item_id.in_(items), Delegation.township_id.in_(towns),
-                Delegation.status.in_(IN_FORCE_STATUSES))).all()
-    return [r for r in rows if (r.item_id, r.township_id) in pairs]
+                Delegation.status.in_(BLOCKING_STATUSES))).all()
+    return [r for r in rows if (r.item_id, r.township_id) in pairs and counts_somewhere(r)]
+
+
+def counts_somewhere(row: Delegation) -> bool:
+    """A revoked or expired row without an end date never counted (revoked before it began)."""
+    return not (row.status in HISTORY_STATUSES and row.effective_to is None)
+
+
+STATUS_ZH = {DelegationStatus.APPROVED: "已批准待生效", DelegationStatus.PUBLISHED: "已公布",
+             DelegationStatus.EFFECTIVE: "生效", DelegationStatus.REVOKED: "已撤销",
+             DelegationStatus.EXPIRED: "已失效"}
+
+
+def clash(row: Delegation) -> tuple[str, str]:
+    """How a blocking row is named in a refusal: number, document, status and period."""
+    doc = f"（{row.document_no}）" if row.document_no else ""
+    status = STATUS_ZH.get(row.status, row.status.value)
+    period = f"{row.effective_from}—{row.effective_to or '长期'}"
+    kind = {DelegationMode.GRANT: "赋权", DelegationMode.ENTRUST: "委托"}.get(row.mode, "下放记录")
+    return (f"已登记的第 {row.id} 号{kind}{doc}（{status}，{period}）",
+            f"delegation #{row.id} ({row.status.value}, {row.effective_from}..{row.effective_to or 'open'})")
 
 
 def _overlap_message(c: Checked, other_zh: str, other_en: str) -> str:
@@ -190,10 +224,7 @@ def _check_overlaps(checked: list[Checked], session: Session, problems: Problems
         key = (c.item.id, c.township.id)
         for row in existing[key]:
             if overlaps(c.start, c.end, row.effective_from, row.effective_to):
-                doc = f"（{row.document_no}）" if row.document_no else ""
-                problems.add(c.index, "effective_from", _overlap_message(
-                    c, f"已登记的第 {row.id} 号委托/赋权{doc}", f"existing delegation #{row.id} "
-                    f"({row.effective_from}..{row.effective_to or 'open'})"))
+                problems.add(c.index, "effective_from", _overlap_message(c, *clash(row)))
         for earlier in seen[key]:
             if overlaps(c.start, c.end, earlier.start, earlier.end):
                 problems.add(c.index, "effective_from", _overlap_message(
@@ -201,19 +232,36 @@ def _check_overlaps(checked: list[Checked], session: Session, problems: Problems
         seen[key].append(c)
 
 
-def run_checks(session: Session, drafts: list[DelegationDraft], *, lock: bool = False):
+def _check_history(c: Checked, problems: Problems, today: date | None) -> None:
+    """A revoked or expired row records a past term: its end is stated and already passed."""
+    if c.status not in HISTORY_STATUSES or c.start is None:
+        return
+    word = "已撤销" if c.status == DelegationStatus.REVOKED else "已失效"
+    if c.draft.effective_to is None:
+        problems.add(c.index, "effective_to", f"{word}的委托/赋权须载明最后有效日期 / a {c.status.value} "
+                     f"delegation needs its last day in force", ART_20)
+    elif c.end is not None and today is not None and c.end >= today:
+        problems.add(c.index, "effective_to", f"状态为{word}，但终止日期 {c.end} 未过（今天 {today}）；"
+                     f"{word}的委托/赋权在终止后不再有效，请写明实际终止日期 / status {c.status.value} with "
+                     f"a term running to {c.end}: give the day it actually ended", ART_20)
+
+
+def run_checks(session: Session, drafts: list[DelegationDraft], *, lock: bool = False,
+               today: date | None = None):
     """(problems, parsed drafts with their item and township) for a batch of drafts."""
     problems = Problems()
     checked = [parse_draft(i, d, problems) for i, d in enumerate(drafts)]
     _resolve(checked, session, problems, lock)
     for c in checked:
         _check_item_rules(c, problems)
+        _check_history(c, problems, today)
     _check_officers(checked, session, problems)
     _check_overlaps(checked, session, problems)
     problems.sort(key=lambda p: p["index"])
     return list(problems), checked
 
 
-def check_drafts(session: Session, drafts: list[DelegationDraft]) -> list[dict]:
+def check_drafts(session: Session, drafts: list[DelegationDraft], *,
+                 today: date | None = None) -> list[dict]:
     """Every problem of every draft at once, checked against the database and each other."""
-    return run_checks(session, drafts)[0]
+    return run_checks(session, drafts, today=today)[0]

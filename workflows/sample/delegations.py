@@ -13,7 +13,10 @@ from sqlalchemy.orm import Session
 from models import Delegation, Organization, OrgKind, PowerItem
 from workflows.registry.delegations import DelegationDraft, add_delegations
 
-# 故城县深化乡镇改革方案 (2020): the county government's grant decision for every township.
+# 故城县深化乡镇改革方案 (2020): the county government's grant decision for every township. Dated
+# before the revised 行政处罚法 (in force 2021-07-15), it rests on the province's decision under
+# 2017 text 第16条 (相对集中行政处罚权), not on 第24条, and the registry cites it so.
+GRANT_BASIS = "省人民政府相对集中行政处罚权决定；行政处罚法（2017年修正）第16条"
 GRANT_DOCUMENT = ("故政字〔2020〕18号", "故城县人民政府关于向乡镇赋予部分行政执法权的决定", date(2020, 7, 1))
 # Entrustment terms (委托期限, 行政处罚法 第20条): the first expired, the second is in force.
 ENTRUST_TERMS = ((date(2024, 1, 1), date(2025, 12, 31), "expired"),
@@ -39,7 +42,8 @@ def _grant_drafts(items: list[PowerItem], townships: list[Organization]) -> list
     doc_no, title, start = GRANT_DOCUMENT
     return [DelegationDraft(item.code, town.id, "grant", start, document_no=doc_no,
                             document_title=title, source="import",
-                            note="故城县首批乡镇赋权事项 / Gucheng first grant batch")
+                            note=f"故城县首批乡镇赋权事项（{GRANT_BASIS}）/ Gucheng first grant batch "
+                                 "(2017 APL art. 16)")
             for town in townships for item in items]
 
 

@@ -127,7 +127,8 @@ def check_letter(session: Session, department: Organization, township: Organizat
     check_department_owns(department, items, ART_20)
     check_certified_team(session, township, start, ART_21)
     drafts = [DelegationDraft(item_code=i.code, township=township.id, mode=DelegationMode.ENTRUST.value,
-                              effective_from=start, effective_to=end) for i in items]
+                              effective_from=start, effective_to=end, entrusting_org=department.id)
+              for i in items]
     problems = check_drafts(session, drafts)  # catalogue mode, 第18条, re-entrustment, overlaps
     if problems:
         raise ValidationFailed(problems, message="委托书未通过核验 / the letter fails the delegation rules")

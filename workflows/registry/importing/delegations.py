@@ -33,6 +33,7 @@ DELEGATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "cutover_rule": ("cutover_rule", "cutover", "在办案件处理", "过渡规则"),
     "cutover_days": ("cutover_days", "过渡天数"),
     "note": ("note", "备注"),
+    "entrusting_org": ("entrusting_org", "委托机关", "委托单位", "委托部门"),
 }
 REQUIRED_DELEGATION_COLUMNS = ("item_code", "township", "mode", "effective_from")
 STATUS_WORDS = {
@@ -76,6 +77,7 @@ def import_delegations(session: Session, clock: SystemClock, path: str | Path, *
                        progress: Progress | None = None) -> DelegationImportReport:
     """Check every row (fields, then the registry's rules) and add all delegations or none."""
     table = read_table(path, delegation_aliases(), REQUIRED_DELEGATION_COLUMNS)
+    _refuse_unknown_columns(table)
     errors, drafts, rows = RowErrors(), [], []
     for done, row in enumerate(table.rows, start=1):
         draft = _draft(row, errors)
@@ -86,7 +88,7 @@ def import_delegations(session: Session, clock: SystemClock, path: str | Path, *
             progress("validate", done, len(table.rows))
     report = DelegationImportReport(file=table.name, rows=len(table.rows))
     with unit_of_work(session):
-        errors += _by_row(check_drafts(session, drafts), rows)
+        errors += _by_row(check_drafts(session, drafts, today=clock.today()), rows)
         _raise_if_any(errors, table.name)
         try:
             written = add_delegations(session, clock, drafts, actor_user_id=actor_user_id)
@@ -100,6 +102,15 @@ def import_delegations(session: Session, clock: SystemClock, path: str | Path, *
                subject_id=table.name, actor_user_id=actor_user_id,
                data={"delegation_ids": report.delegation_ids}, details=report.summary())
     return report
+
+
+def _refuse_unknown_columns(table) -> None:
+    """A column in the file is read or refused, never silently dropped (e.g. 委托机关, 第20条)."""
+    if table.unknown:
+        raise ValidationFailed(
+            [{"row": row, "field": "file", "message": f"未知列：{title}，本导入不读取该列，请删除或改用已知列名 / "
+              f"unknown column '{title}': remove it or use a known header"} for row, title in table.unknown],
+            f"{table.name}：含未知列，未导入任何数据 / unknown column(s), nothing imported")
 
 
 def _by_row(problems: list[dict], rows: list[int]) -> list[dict]:
@@ -152,7 +163,7 @@ def _draft(row: Row, errors: RowErrors) -> DelegationDraft | None:
         cutover_rule=rule.value, cutover_days=days, source="import",
         document_no=row.text("document_no") or None,
         document_title=row.text("document_title") or None, note=row.text("note") or None,
-        **parsed)
+        entrusting_org=row.text("entrusting_org") or None, **parsed)
 
 
 def _status(text: str) -> str:

@@ -126,6 +126,7 @@ def parse_item_row(row: Row, columns: set[str], names: DepartmentNames,
     _parse_typed(row, columns, names, record, errors)
     _parse_links(row, columns, record, errors)
     _check_liberty(row.number, record, errors)
+    _check_coercion(row.number, record, errors)
     return record if len(errors) == before else None
 
 
@@ -207,6 +208,15 @@ def _check_liberty(row: int, record: ItemRecord, errors: RowErrors) -> None:
                    "限制人身自由的事项不得下放乡镇，只能为“配合” / a power restricting personal "
                    "liberty cannot go to a township; use assist only",
                    article="行政处罚法 第18条")
+
+
+def _check_coercion(row: int, record: ItemRecord, errors: RowErrors) -> None:
+    """行政强制法 第17条: 行政强制措施权不得委托; it may only travel with a grant (第2款)."""
+    modes = record.fields.get("modes_allowed") or []
+    if record.fields.get("category") == ItemCategory.COERCION and DelegationMode.ENTRUST.value in modes:
+        errors.add(row, "modes_allowed",
+                   "行政强制措施权不得委托，强制事项的下放方式不能含“委托” / a coercive measure cannot be "
+                   "entrusted: remove entrust from its modes", article="行政强制法 第17条")
 
 
 def check_links(records: list[ItemRecord], session: Session, errors: RowErrors,

@@ -43,6 +43,8 @@ class Table:
     name: str
     columns: set[str]
     rows: list[Row] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (header row, title) not mapped
+    header_row: int = 1
 
 
 def normalize_header(header: object) -> str:
@@ -145,7 +147,11 @@ def _to_table(name: str, raw: list[list[object]], aliases: dict[str, str], requi
             _file_error(f"缺少必需列：{column_label(c, aliases)} / missing required column: {c}",
                         c, at + 1) for c in missing
         ])
-    table = Table(name=name, columns=set(index))
+    mapped = set(index.values())
+    unknown = [str(title).strip() for pos, title in enumerate(raw[at])
+               if pos not in mapped and title not in (None, "") and str(title).strip()]
+    table = Table(name=name, columns=set(index), unknown=[(at + 1, t) for t in unknown],
+                  header_row=at + 1)
     for number, values in enumerate(raw[at + 1 :], start=at + 2):
         cells = {c: _cell(values, pos) for c, pos in index.items()}
         if any(v not in (None, "") for v in cells.values()):
