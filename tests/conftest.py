@@ -14,6 +14,9 @@ from models.db import make_engine, make_session_factory
 from workflows.core.clock import FixedClock
 
 PG_URL = os.environ.get("QUANZE_TEST_DATABASE_URL")
+# The audit chain's HMAC key (kept outside the database); tests that need the file default
+# unset it themselves.
+os.environ.setdefault("QUANZE_AUDIT_KEY", "quanze-test-audit-key")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
 from models import Case, CaseStatus, DecisionKind, Organization, PartyKind, PowerItem
 from tests.support.webapp import login
+from workflows.core.audit_verify import write_anchor
 
 
 def _case(s, number: str, party: str, kind: PartyKind, published: date, status=CaseStatus.PUBLISHED):
@@ -47,3 +49,13 @@ def test_dashboard_counts_cases_by_item_within_scope(client, session_factory, cl
     login(client, "qh_officer1")
     body = client.get("/dashboard").get_data(as_text=True)
     assert "ILLUS-" not in body  # 郑口镇's case is outside 青罕镇's scope
+
+
+def test_public_portal_shows_the_anchored_audit_head(app, client, session_factory):
+    """The daily anchor (`quanze audit anchor`) is published, so a rewrite of the chain shows."""
+    assert "执法全过程记录锚点" not in client.get("/public/").get_data(as_text=True)
+    path = Path(app.instance_path) / "audit-anchors.jsonl"
+    with session_factory() as s:
+        anchor = write_anchor(s, path, datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    page = client.get("/public/").get_data(as_text=True)
+    assert "执法全过程记录锚点" in page and anchor.hash in page and anchor.seq > 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 from models import DelegationMode
 from web.requests import db, today
+from workflows.core.audit_verify import ANCHOR_FILE_ENV, latest_anchor
 from workflows.procedures.case_handling.disclosure import published_decisions
 from workflows.registry.browse import (
     public_delegations,
@@ -21,10 +24,17 @@ from workflows.registry.powers import power_list
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 
+def _anchor_file() -> Path:
+    """Where `quanze audit anchor` writes (config AUDIT_ANCHOR_FILE, env, instance folder)."""
+    return Path(current_app.config.get("AUDIT_ANCHOR_FILE") or os.environ.get(ANCHOR_FILE_ENV)
+                or Path(current_app.instance_path) / "audit-anchors.jsonl")
+
+
 @bp.get("/")
 def index():
-    """Every township, with links to its disclosures."""
-    return render_template("public/index.html", townships=townships(db()))
+    """Every township, with links to its disclosures, and the audit chain's anchored head."""
+    return render_template("public/index.html", townships=townships(db()),
+                           anchor=latest_anchor(_anchor_file()))
 
 
 @bp.get("/townships/<int:township_id>")

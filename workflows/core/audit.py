@@ -1,10 +1,15 @@
-"""Append to and verify the sha256-chained audit trail (执法全过程记录, 行政处罚法 第47条)."""
+"""Append to the keyed, chained audit trail (执法全过程记录, 行政处罚法 第47条).
+
+Each row's hash is an HMAC-SHA256 over its content and the previous row's hash, keyed by a
+secret kept outside the database (workflows/core/audit_key.py), so someone who can write the
+tables cannot re-hash a changed row; workflows/core/audit_verify.py checks the chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -12,26 +17,34 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, AuditHead
 from models.audit import GENESIS_HASH
+from workflows.core.audit_key import audit_key
 from workflows.core.fastsql import fast
 
 
 def digest(data) -> str:
     """sha256 of the canonical JSON of any JSON-native value."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(data)).hexdigest()
 
 
-def _row_hash(event) -> str:
-    """sha256 over a row's content and its link (an AuditEvent or a dict of its columns)."""
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str).encode("utf-8")
+
+
+def row_hash(event, key: bytes | None = None, seq: int | None = None) -> str:
+    """HMAC-SHA256 over a row's content and its link (an AuditEvent or a dict of its columns).
+
+    `seq` overrides the row's own (the verifier asks whether a renumbered row is authentic).
+    """
     get = event.get if isinstance(event, dict) else event.__getattribute__
-    return digest({
-        "seq": get("seq"), "at": get("at").isoformat(), "actor_user_id": get("actor_user_id"),
+    return hmac.new(key or audit_key(), _canonical({
+        "seq": get("seq") if seq is None else seq, "at": get("at").isoformat(), "actor_user_id": get("actor_user_id"),
         "actor_org_id": get("actor_org_id"), "action": get("action"),
         "subject_type": get("subject_type"), "subject_id": get("subject_id"),
         "instance_id": get("instance_id"), "task_name": get("task_name"),
         "data_digest": get("data_digest"), "details": get("details"),
         "prev_hash": get("prev_hash"),
-    })
+    }), hashlib.sha256).hexdigest()
 
 
 def _bump():
@@ -96,46 +109,14 @@ def append(session: Session, *, at: datetime, action: str, subject_type: str,
         "instance_id": instance_id, "task_name": task_name, "data_digest": digest(data),
         "details": details or {}, "prev_hash": bumped[1],
     }
-    row["hash"] = _row_hash(row)
+    row["hash"] = row_hash(row)
     fast("audit.insert", connection, _insert_event).execute(connection, row)
     fast("audit.tip", connection, _set_tip).execute(connection, {"tip": row["hash"]})
     return row
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    """Outcome of a chain verification."""
+def verify_chain(session: Session, batch: int = 5000, anchor=None):
+    """Walk the chain (workflows.core.audit_verify.verify); a ChainReport naming every problem."""
+    from workflows.core.audit_verify import verify  # it imports this module
 
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order and check every link and every row hash."""
-    prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for event in rows:
-            if event.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq, "missing row (gap in sequence)")
-            if event.prev_hash != prev:
-                return ChainReport(False, checked, event.seq, "broken link to previous row")
-            if _row_hash(event) != event.hash:
-                return ChainReport(False, checked, event.seq, "row content changed after writing")
-            prev = event.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = event.seq
-    head = session.get(AuditHead, 1, populate_existing=True)  # appends bypass the identity map
-    if head is not None and (head.seq != checked or head.last_hash != prev):
-        return ChainReport(False, checked, checked + 1, "rows removed from the end of the chain")
-    return ChainReport(True, checked)
+    return verify(session, batch=batch, anchor=anchor)
