@@ -61,7 +61,7 @@ BARE = {
                 FROM human_tasks t JOIN process_instances i ON i.id = t.instance_id
                 LEFT JOIN organizations o ON o.id = i.township_id
                 WHERE t.organization_id = {p} AND t.role = {p} AND t.state IN ('ready', 'claimed')
-                ORDER BY t.due_at, t.id""",
+                ORDER BY t.due_at, t.id LIMIT 100""",  # one page, as the inbox shows
     "task": """SELECT t.*, i.id, i.process_id, i.status, i.township_id, i.department_id, a.seq, a.action
                FROM human_tasks t JOIN process_instances i ON i.id = t.instance_id
                LEFT JOIN audit_events a ON a.instance_id = i.id WHERE t.id = {p}""",

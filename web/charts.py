@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 ROW = 26
 LABEL_W = 170
 BAR_W = 360
+# A province has 2,000 townships: past this many bars a chart shows the worst ones and says so.
+MOST_BARS = 30
 
 
 def bar_chart(rows: list[tuple[str, float | None, str]], *, maximum: float, colour: str) -> Markup:
@@ -26,18 +29,28 @@ def bar_chart(rows: list[tuple[str, float | None, str]], *, maximum: float, colo
                   f'{height}" width="{total_w}">{"".join(parts)}</svg>')
 
 
+def _worst(figures: list[dict], key) -> tuple[list[dict], Markup]:
+    """All groups in name order, or the MOST_BARS worst (by key) with a note saying how many there are."""
+    if len(figures) <= MOST_BARS:
+        return figures, Markup("")
+    note = _("显示最需关注的 %(shown)d 个（共 %(total)d 个）", shown=MOST_BARS, total=len(figures))
+    return sorted(figures, key=key)[:MOST_BARS], Markup('<p class="muted">%s</p>') % note
+
+
 def on_time_chart(figures: list[dict]) -> Markup:
-    """按时办结率 per group, 0–100 %."""
+    """按时办结率 per group, 0–100 %; the lowest rates when there are many groups."""
+    shown, note = _worst(figures, lambda f: (f["on_time_rate"] is None, f["on_time_rate"] or 0, f["name"]))
     rows = [(f["name"], f["on_time_rate"],
-             "—" if f["on_time_rate"] is None else f"{f['on_time_rate'] * 100:.0f}%") for f in figures]
-    return bar_chart(rows, maximum=1.0, colour="#2f855a")
+             "—" if f["on_time_rate"] is None else f"{f['on_time_rate'] * 100:.0f}%") for f in shown]
+    return note + bar_chart(rows, maximum=1.0, colour="#2f855a")
 
 
 def overdue_chart(figures: list[dict]) -> Markup:
-    """Overdue deadlines (late or still open) per group."""
-    top = max([f["overdue"] for f in figures] + [1])
-    return bar_chart([(f["name"], f["overdue"], str(f["overdue"])) for f in figures], maximum=top,
-                     colour="#b42318")
+    """Overdue deadlines (late or still open) per group; the most overdue when there are many groups."""
+    shown, note = _worst(figures, lambda f: (-f["overdue"], f["name"]))
+    top = max([f["overdue"] for f in shown] + [1])
+    return note + bar_chart([(f["name"], f["overdue"], str(f["overdue"])) for f in shown], maximum=top,
+                            colour="#b42318")
 
 
 def cases_chart(rows: list[tuple[str, str, int]]) -> Markup:

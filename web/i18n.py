@@ -55,4 +55,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(is_english=is_english, local_name=local_name,
                                  current_principal=current_principal)
     # Lets templates link to optional pages (the procedures) only when they are registered.
-    app.context_processor(lambda: {"url_names": {r.endpoint for r in app.url_map.iter_rules()}})
+    names: set[str] = set()
+
+    def url_names() -> dict:
+        # The routes are fixed once the app serves, so the set is built on the first page only.
+        if not names:
+            names.update(r.endpoint for r in app.url_map.iter_rules())
+        return {"url_names": names}
+
+    app.context_processor(url_names)

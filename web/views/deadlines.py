@@ -15,7 +15,7 @@ from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
 from workflows.accounts.access import visible_township_ids
 from workflows.core.clock import start_of_legal_day
-from workflows.deadlines.figures import deadline_figures
+from workflows.deadlines.figures import deadline_figures_by
 from workflows.deadlines.notifications import list_notifications, mark_read
 from workflows.deadlines.records import list_deadlines
 from workflows.procedures.case_handling.disclosure import cases_by_item
@@ -77,10 +77,10 @@ def dashboard():
     if not errors:
         span = (start_of_legal_day(start), start_of_legal_day(end + timedelta(days=1)))
         # Township staff see their own township; departments their own; county-wide roles all.
-        towns = _visible(deadline_figures(db(), start=span[0], end=span[1], group_by="township"),
-                         visible_township_ids(me) if not me.department_ids else None)
+        figures = deadline_figures_by(db(), start=span[0], end=span[1])  # one pass for both groupings
+        towns = _visible(figures["township"], visible_township_ids(me) if not me.department_ids else None)
         dept_scope = None if me.is_county_wide else me.department_ids
-        depts = _visible(deadline_figures(db(), start=span[0], end=span[1], group_by="department"), dept_scope)
+        depts = _visible(figures["department"], dept_scope)
     by_item = cases_by_item(db(), me)
     return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
                            towns=towns, depts=depts, by_item=by_item, cases_chart=cases_chart(by_item),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, extract, func, select
@@ -46,7 +46,9 @@ class GroupFigures:
 
     def to_dict(self) -> dict:
         """JSON-native figures for the web's chart."""
-        data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        # Built by hand: dataclasses.asdict deep-copies, a tenth of the dashboard's time at 2,000 townships.
+        data = {"group_id": self.group_id, "name": self.name, "due": self.due, "met_on_time": self.met_on_time,
+                "met_late": self.met_late, "overdue_open": self.overdue_open, "open": self.open}
         return {**data, "overdue": self.overdue, "on_time_rate": self.on_time_rate,
                 "average_hours_to_act": self.average_hours_to_act}
 
@@ -84,19 +86,39 @@ def _rows(session: Session, start: datetime, end: datetime):
     return session.execute(query).all()
 
 
+ORG_COLUMNS = (Organization.id, Organization.kind, Organization.township_id, Organization.parent_id,
+               Organization.is_stationed, Organization.short_name, Organization.name)
+
+
+def _org_rows(session: Session, ids: set) -> dict:
+    """Only the columns grouping and naming need: whole Organization objects cost most of the figures' time."""
+    return {o.id: o for o in session.execute(select(*ORG_COLUMNS).where(Organization.id.in_(ids)))} if ids else {}
+
+
 def deadline_figures(session: Session, *, start: datetime, end: datetime,
                      group_by: str = "township") -> list[dict]:
     """Per township or department, for deadlines due in [start, end): rates, counts, time to act."""
-    if group_by not in GROUPINGS:
-        raise ValidationFailed({"group_by": [f"应为 {GROUPINGS} / must be township or department"]})
+    return deadline_figures_by(session, start=start, end=end, groupings=(group_by,))[group_by]
+
+
+def deadline_figures_by(session: Session, *, start: datetime, end: datetime,
+                        groupings: tuple[str, ...] = GROUPINGS) -> dict[str, list[dict]]:
+    """The figures for several groupings from one pass over the deadlines."""
+    for group_by in groupings:
+        if group_by not in GROUPINGS:
+            raise ValidationFailed({"group_by": [f"应为 {GROUPINGS} / must be township or department"]})
     if start.tzinfo is None or end.tzinfo is None or end <= start:
         raise ValidationFailed({"period": ["起止须带时区且结束晚于开始 / aware instants, end after start"]})
     rows = _rows(session, start, end)
-    orgs = {o.id: o for o in session.scalars(select(Organization).where(
-        Organization.id.in_({r[0] for r in rows})))}
+    orgs = _org_rows(session, {r[0] for r in rows})
+    return {group_by: _grouped(session, rows, orgs, group_by) for group_by in groupings}
+
+
+def _grouped(session: Session, rows, orgs: dict, group_by: str) -> list[dict]:
     placed = [(_group_of(orgs[r[0]], group_by), *r[1:]) for r in rows]
-    names = {o.id: o.short_name or o.name for o in session.scalars(select(Organization).where(
-        Organization.id.in_({p[0] for p in placed if p[0] is not None})))}
+    missing = {p[0] for p in placed if p[0] is not None} - orgs.keys()
+    known = {**orgs, **_org_rows(session, missing)}
+    names = {i: known[i].short_name or known[i].name for i in {p[0] for p in placed if p[0] is not None}}
     groups: dict[int, GroupFigures] = {}
     for group_id, status, count, on_time, late, act_seconds in placed:
         if group_id is None:
