@@ -86,7 +86,7 @@ def _seed(app, factory) -> tuple[int, int]:
         instance = start_entrustment(
             s, app.extensions["quanze"].workflow_engine(), actor,
             find_org(s, "故城县农业农村局", OrgKind.COUNTY_DEPARTMENT), find_org(s, "郑口镇", OrgKind.TOWNSHIP),
-            ["ILLUS-JC-NYNC-01", "ILLUS-QZ-NYNC-01"], authority="在本镇行政区域内实施所列行政检查",
+            ["ILLUS-JC-NYNC-01"], authority="在本镇行政区域内实施所列行政检查",
             term_start="2026-03-02", term_end="2026-12-31", responsibilities="以县农业农村局名义实施",
             supervision="每季度检查案卷")
         s.commit()

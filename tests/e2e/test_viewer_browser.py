@@ -39,7 +39,7 @@ def _start_entrustment(page, site) -> str:
         instance = start_entrustment(
             s, site["app"].extensions["quanze"].workflow_engine(), actor,
             find_org(s, "故城县农业农村局", OrgKind.COUNTY_DEPARTMENT), find_org(s, "郑口镇", OrgKind.TOWNSHIP),
-            ["ILLUS-JC-NYNC-01", "ILLUS-QZ-NYNC-01"], authority="在郑口镇行政区域内实施所列行政检查",
+            ["ILLUS-JC-NYNC-01"], authority="在郑口镇行政区域内实施所列行政检查",
             term_start="2026-03-02", term_end="2026-12-31", responsibilities="以县农业农村局名义实施",
             supervision="每季度检查案卷")
         s.commit()
@@ -138,15 +138,16 @@ def test_every_page_fits_a_390px_phone_and_the_menu_opens(site, browser):
         response = page.goto(f"{site['url']}{path}")
         assert response.status == 200, path
         _phone_ok(page, name)
-    # The menu: folded, then open with every link visible, then a link works.
-    assert not page.locator("header nav").is_visible()
+    # The menu: folded with 待办 and its count still in sight, then open with every link, then a link works.
+    assert page.locator("header nav a.todo .count").is_visible()
+    assert not page.locator("header nav >> text=期限提醒").is_visible()
     page.click("label.menu-button")
-    assert page.locator("header nav").is_visible()
+    assert page.locator("header nav >> text=期限提醒").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     _shot(page, "phone-menu-open")
     page.click("header nav >> text=期限提醒")
     page.wait_for_url("**/deadlines")
-    assert not page.locator("header nav").is_visible()  # a new page starts folded
+    assert not page.locator("header nav >> text=事项目录").is_visible()  # a new page starts folded
     _logout_phone(page)
     _login(page, site, "zk_leader")
     page.goto(f"{site['url']}/tasks/{_open_task_id(site, 'township_opinion')}")
