@@ -35,7 +35,10 @@ def test_instance_page_hands_the_viewer_its_file_and_states_without_inline_scrip
     page = client.get(f"/instances/{iid}").get_data(as_text=True)
     data = _viewer_data(page)
     assert data["src"] == f"/instances/{iid}/diagram.bpmn"
-    assert data["states"] == {"township_opinion": "active"}
+    assert data["states"]["township_opinion"] == "active"
+    # Service tasks and events the engine has run are marked too, from the stored state.
+    assert data["states"]["start"] == data["states"]["validate_letter"] == "completed"
+    assert "legal_review" not in data["states"]
     # Self-only CSP: every script is a static file, none inline, none from another host.
     scripts = SCRIPT.findall(page)
     assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)

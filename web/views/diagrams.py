@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from models import ProcessDefinition
+from models import ProcessDefinition, ProcessInstance
 from web.auth import login_required, principal
 from web.diagram import element_states, localized_bpmn, steps
 from web.i18n import is_english
 from web.requests import db, now
 from workflows.core.errors import NotFound
+from workflows.engine.trail import completed_elements
 from workflows.tasks.inbox import visible_instance
 
 bp = Blueprint("diagrams", __name__)
@@ -17,8 +18,11 @@ bp = Blueprint("diagrams", __name__)
 
 def diagram_context(view: dict) -> dict:
     """What the instance page's diagram needs: element states and the no-JavaScript step list."""
-    return {"diagram_states": element_states(view["tasks"], view["history"], now()),
-            "diagram_steps": steps(view["bpmn_xml"] or "", is_english())}
+    states = element_states(view["tasks"], view["history"], now())
+    instance = db().get(ProcessInstance, view["id"])  # already loaded by the scope check
+    for element_id in completed_elements(instance.state if instance else None):
+        states.setdefault(element_id, "completed")  # open and overdue tasks keep their own marker
+    return {"diagram_states": states, "diagram_steps": steps(view["bpmn_xml"] or "", is_english())}
 
 
 @bp.get("/instances/<int:instance_id>/diagram.bpmn")
