@@ -55,13 +55,16 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS = [  # (task, acting user key, form data) after the start (the filing)
     ("investigate", "officer1", {"investigation_report": "查明", "proposed_decision": "penalty",
                                  "proposed_fine": "30000"}),
+    ("notify", "officer1", {"notice_facts": "占道经营", "notice_evidence": "现场照片", "notice_basis": "条例第三十六条",
+                            "notified_penalty": "罚款30000元", "hearing_right": True}),
+    ("defend", "officer1", {"defence_statement": "初次违法", "defence_answer": "部分采纳", "hearing_requested": False}),
     ("review", "reviewer", {"review_result": "return", "review_opinion": "补证"}),
     ("supplement", "officer2", {"supplement_note": "已补充"}),
     ("review", "reviewer", {"review_result": "pass", "review_opinion": "同意"}),
     ("decide", "leader", {"decision_kind": "penalty", "fine_amount": "18000", "within_benchmark": True}),
     ("publish", "officer1", {"published_on": "2026-03-03", "publication_channel": "镇网站"}),
 ]
-MIDDLE = 2  # blob size sampled after the start, inside the call activity, and at the end
+MIDDLE = 4  # blob size sampled after the start, inside the call activity, and at the end
 CLOCK = {"id": 0, "rule": "x", "due_at": "2026-06-01T15:59:59.999999+00:00", "status": "pending"}
 
 
@@ -70,6 +73,9 @@ def light_services() -> ServiceRegistry:
     registry = ServiceRegistry()
     answers = {
         "cases.open_case": lambda ctx, **_: dict(CLOCK),
+        "cases.record_notice": lambda ctx, **_: {"defence_until": CLOCK["due_at"], "fine": "30000",
+                                                  "clock": dict(CLOCK)},
+        "cases.record_defence": lambda ctx, **_: {"statement": "初次违法", "hearing_requested": False},
         "cases.assess_review": lambda ctx, **_: {"review_required": True, "reasons": ["罚款达到标准"]},
         "legal_review.open": lambda ctx, **_: dict(CLOCK),
         "legal_review.record": lambda ctx, **kw: {"result": kw["review_result"], "supplement_due": CLOCK["due_at"]},

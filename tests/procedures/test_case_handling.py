@@ -10,7 +10,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from models import Case, Deadline
-from tests.support.case_world import at, build_case_county, file, officers
+from tests.support.case_world import at, build_case_county, file, notify_and_defend, officers
 from tests.support.procedure_world import BPMN_DIR, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.rules import Officer
@@ -46,6 +46,8 @@ def test_minor_case_runs_to_publication_without_review(session, c):
     assert c.open_tasks(session, iid) == ["investigate"]
     c.act(session, iid, "investigate", "zk_officer1", {"investigation_report": "查明占道", "proposed_decision": "penalty",
                                                        "proposed_fine": "3000"})
+    assert c.open_tasks(session, iid) == ["notify"]
+    notify_and_defend(session, c, iid)
     assert c.open_tasks(session, iid) == ["decide"]
     c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
                                                  "within_benchmark": True})
@@ -59,8 +61,10 @@ def test_minor_case_runs_to_publication_without_review(session, c):
 
 
 def _investigate(session, c, iid, fine="30000", **facts):
+    """Investigation proposing a fine, then 事先告知 and 陈述申辩 (第44–45条)."""
     c.act(session, iid, "investigate", "zk_officer1", {"investigation_report": "查明事实", "proposed_decision": "penalty",
                                                        "proposed_fine": fine, **facts})
+    notify_and_defend(session, c, iid)
 
 
 def test_major_decision_goes_through_legal_review_with_return_article_58(session, c):
@@ -291,11 +295,11 @@ def test_publication_retention_ends_the_case_two_years_for_a_citizen(session, c)
 
 
 def test_periods_show_in_the_deadline_figures(session, c):
-    """The case periods count in the township's on-time figures."""
+    """The case periods (decision, hearing request, publication) count in the township's on-time figures."""
     _published(session, c)
     rows = deadline_figures(session, start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2027, 1, 1, tzinfo=UTC))
     zk = next(r for r in rows if r["name"] == "郑口镇")
-    assert zk["due"] == 2 and zk["met_on_time"] == 2
+    assert zk["due"] == 3 and zk["met_on_time"] == 3
 
 
 def test_save_and_reload_at_every_wait_state_with_a_fresh_engine(session, c):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Case, HumanTask, Role
-from tests.support.case_world import build_case_county
+from tests.support.case_world import build_case_county, notify_and_defend
 from tests.support.procedure_world import _user, fingerprint, in_transaction
 from workflows.cases.rules import Officer
 from workflows.core.errors import LegalRuleViolation, PermissionDenied
@@ -51,6 +51,7 @@ def test_a_departments_own_case_runs_end_to_end(session, c):
     assert (investigate.role, investigate.organization_id) == ("county_officer", c.orgs["cgj"].id)
     c.act(session, iid, "investigate", "cgj_team1", {
         "investigation_report": "查明占道", "proposed_decision": "penalty", "proposed_fine": "3000"})
+    notify_and_defend(session, c, iid, officer="cgj_team1")
     decide = _task(session, iid, "decide")
     assert (decide.role, decide.organization_id) == ("county_officer", c.orgs["cgj"].id)
     c.act(session, iid, "decide", "cgj_team2", {"decision_kind": "penalty", "fine_amount": "3000",

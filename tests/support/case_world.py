@@ -77,3 +77,15 @@ def file(session, county: County, number: str = "郑口罚〔2026〕1号", item:
 def at(county: County, *args) -> None:
     """Move the county's clock to a UTC instant."""
     county.clock.set(datetime(*args, tzinfo=UTC))
+
+
+NOTICE = {"notice_facts": "占道经营。", "notice_evidence": "现场照片、询问笔录", "notice_basis": "《条例》第三十六条",
+          "notified_penalty": "罚款", "hearing_right": True}
+
+
+def notify_and_defend(session, county: County, iid: int, defence: dict | None = None,
+                      notice: dict | None = None, officer: str = "zk_officer1") -> None:
+    """事先告知 then 陈述申辩 (第44–45条): by default the party defends at once and asks no hearing."""
+    county.act(session, iid, "notify", officer, NOTICE | (notice or {}))
+    county.act(session, iid, "defend", officer, {"defence_statement": "初次违法，请求从轻", "defence_answer": "不予采纳：情节一般",
+                                                  "hearing_requested": False} | (defence or {}))

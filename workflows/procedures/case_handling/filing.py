@@ -43,7 +43,12 @@ from workflows.tasks import processes
 FORM_DEFAULTS = {name: None for name in (
     "proposed_fine", "hearing_held", "complex_case", "major_public_interest", "fine_amount",
     "within_benchmark", "outside_benchmark_reason", "review_result", "review_opinion",
-    "supplement_note", "published_on", "publication_channel", "withdrawn_on", "withdrawal_explanation")}
+    "supplement_note", "published_on", "publication_channel", "withdrawn_on", "withdrawal_explanation",
+    # 事先告知, 陈述申辩 and 听证 (第44–45、63–65条) with the steps' results
+    "notice_facts", "notice_evidence", "notice_basis", "notified_penalty", "hearing_right", "notice",
+    "defence_statement", "defence_answer", "defence_waived", "hearing_requested", "hearing_on", "hearing_place",
+    "hearing_chair_id", "defence", "hearing_held_on", "hearing_party_statement", "hearing_investigator_statement",
+    "hearing")}
 
 
 def _check_party(party_name: str, party_kind: str, facts_summary: str) -> None:

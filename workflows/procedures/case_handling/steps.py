@@ -11,6 +11,7 @@ from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form, register_form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_handling import clock as case_clock
+from workflows.procedures.case_handling.defence import check_after_defence
 from workflows.procedures.legal_review.steps import get_case, passed_review
 from workflows.procedures.rules import as_iso_date
 
@@ -95,7 +96,8 @@ def _check_reviewed(ctx: ServiceContext, case, fine: Decimal | None, facts: dict
 
 @service_task("cases.record_decision")
 def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decision_kind: str, fine_amount,
-                    within_benchmark, outside_benchmark_reason, facts: dict) -> dict:
+                    within_benchmark, outside_benchmark_reason, facts: dict, notice=None, defence=None,
+                    hearing=None) -> dict:
     """The decision: review gate, benchmark reason, 90-day clock met, publication period started."""
     case = get_case(ctx.session, case_id)
     kind = DecisionKind(decision_kind)
@@ -108,6 +110,7 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
             f"transferred to public security: no administrative penalty in its place",
             article=ART_27_O310, case_number=case.case_number)
     _check_reviewed(ctx, case, fine, facts)
+    check_after_defence(case, kind.value, fine, notice, defence, hearing)
     if kind == DecisionKind.PENALTY and within_benchmark is None:
         raise ValidationFailed({"within_benchmark": [
             "处罚决定须说明是否在自由裁量权基准范围内 / state whether the penalty is within the benchmark"]})
