@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import CaseReview, Deadline, HumanTask, Membership, Role
-from tests.support.case_world import at, build_case_county, file
+from tests.support.case_world import at, build_case_county, file, notify_and_defend
 from tests.support.procedure_world import _user, fingerprint
 from workflows.core.errors import PermissionDenied, ValidationFailed
 
@@ -23,6 +23,7 @@ def _to_review(session, c, **kw):
     case = file(session, c, **kw)
     c.act(session, case.instance_id, "investigate", "zk_officer1",
           {"investigation_report": "查明", "proposed_decision": "penalty", "proposed_fine": "30000"})
+    notify_and_defend(session, c, case.instance_id)  # 第44–45条 come before the 第58条 review
     return case
 
 
