@@ -36,6 +36,9 @@ def test_pages_follow_due_order_overdue_first(client, session_factory, clock, mo
     assert "1 / 3" in first and 'href="/tasks?page=2"' in first
     third = client.get("/tasks?page=3").get_data(as_text=True)
     assert [int(i) for i in ROW.findall(third)] == in_order[4:]
+    # The township filter offers only the townships the open tasks concern (here 郑口镇), not all of them.
+    towns = re.search(r'<select name="township_id">(.*?)</select>', first, re.S).group(1)
+    assert re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', towns) == ["郑口镇"]
     overdue = client.get("/tasks?due=overdue").get_data(as_text=True)
     assert [int(i) for i in ROW.findall(overdue)] == in_order[:1]
 
