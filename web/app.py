@@ -115,11 +115,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["quanze"] = _wiring(app)
     app.url_map.converters["int"] = IdConverter
 
-    from web import auth, errors, i18n, labels, nav, requests, security
+    from web import auth, errors, i18n, inputs, labels, nav, requests, security
     from web.api import register_api
     from web.views import register_views
 
     security.init_app(app, set(config))
+    inputs.init_app(app)
     requests.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)

@@ -8,6 +8,12 @@ from flask_smorest import Api
 from web.schemas.common import ErrorSchema
 
 
+class QuanzeApi(Api):
+    """flask-smorest with our error body documented as the Error component of every operation."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 def register_api(app: Flask) -> Api:
     """Create the API for this app and attach every API blueprint."""
     from web.api import (
@@ -16,16 +22,17 @@ def register_api(app: Flask) -> Api:
         catalogue,
         delegations,
         evidence,
+        openapi,
         public,
         starts,
         tasks,
         townships,
     )
 
-    api = Api(app, spec_kwargs={"info": {"description": "权责 Quanze: delegated-power transfers "
+    api = QuanzeApi(app, spec_kwargs={"info": {"description": "权责 Quanze: delegated-power transfers "
                                                        "(赋权/委托) to townships."}})
+    openapi.init_spec(api)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    api.ERROR_SCHEMA = ErrorSchema
     for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence):
         api.register_blueprint(module.blp)
     app.extensions["quanze_api"] = api

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, paged, require_token
+from web.api.common import BEARER, QUERY, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.catalogue import CatalogueArgs, item_filter
@@ -21,7 +21,7 @@ class Items(MethodView):
     """Catalogue items."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(CatalogueArgs, location="query")
+    @blp.arguments(CatalogueArgs, **QUERY)
     @blp.response(200, out.ItemPage)
     def get(self, args):
         """Items filtered by department, category, allowed mode and text, by code."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from marshmallow import RAISE
 
 from web.auth import current_principal
 from workflows.accounts.access import Principal, start_grants
 from workflows.registry.browse import Page
 
 BEARER = [{"bearer": []}]
+# Query strings of the API refuse unknown parameters (webargs would drop them silently).
+QUERY = {"location": "query", "unknown": RAISE}
 
 
 def require_token() -> None:

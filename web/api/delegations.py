@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, paged, require_token
+from web.api.common import BEARER, QUERY, caller, paged, require_token
 from web.requests import db
 from web.schemas import out
 from web.views.delegations import DelegationArgs, delegation_filter
@@ -21,7 +21,7 @@ class Delegations(MethodView):
     """Delegations within the caller's scope."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(DelegationArgs, location="query")
+    @blp.arguments(DelegationArgs, **QUERY)
     @blp.response(200, out.DelegationPage)
     def get(self, args):
         """Delegations of the caller's township or department's items (all, county-wide)."""

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from models import User
-from web.api.common import BEARER, caller, may_start, paged, require_token
+from web.api.common import BEARER, QUERY, caller, may_start, paged, require_token
 from web.requests import db, end_reads
 from web.schemas import starts as schemas
 from web.schemas.common import PageArgs, PageMeta
@@ -121,7 +121,7 @@ class Cases(MethodView):
     """Cases within the caller's scope."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs, **QUERY)
     @blp.response(200, CasePageOut)
     def get(self, args):
         """Cases the caller may open, newest first."""

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from models import OrgKind, User
-from web.api.common import BEARER, caller, may_start, require_token
+from web.api.common import BEARER, QUERY, caller, may_start, require_token
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema
 from web.views.procedures import EntrustmentStart
@@ -105,7 +105,7 @@ class Tasks(MethodView):
     """The caller's inbox."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(InboxArgs, location="query")
+    @blp.arguments(InboxArgs, **QUERY)
     @blp.response(200, InboxRowOut(many=True))
     def get(self, args):
         """Open tasks the caller may act on, overdue first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from web.api.common import BEARER, caller, require_token
+from web.api.common import BEARER, QUERY, caller, require_token
 from web.requests import db, today
 from web.schemas import out
 from web.views.townships import MIMETYPES, OnDateArgs, powers_file
@@ -34,7 +34,7 @@ class Powers(MethodView):
     """A township's power list."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(OnDateArgs, location="query")
+    @blp.arguments(OnDateArgs, **QUERY)
     @blp.response(200, out.Competence(many=True))
     def get(self, args, township_id: int):
         """权力清单 on a legal date (default today, Asia/Shanghai)."""
@@ -47,7 +47,7 @@ class Responsibilities(MethodView):
     """A township's responsibility list."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(OnDateArgs, location="query")
+    @blp.arguments(OnDateArgs, **QUERY)
     @blp.response(200, out.Responsibility(many=True))
     def get(self, args, township_id: int):
         """责任清单 on a legal date (default today, Asia/Shanghai)."""
@@ -61,7 +61,7 @@ class PowersFile(MethodView):
 
     @blp.doc(security=BEARER, responses={"200": {"description": "CSV (power list) or XLSX (both lists)",
                                                  "content": {"text/csv": {}, MIMETYPES["xlsx"]: {}}}})
-    @blp.arguments(OnDateArgs, location="query")
+    @blp.arguments(OnDateArgs, **QUERY)
     def get(self, args, township_id: int, fmt: str):
         """Download the lists as of a legal date (default today, Asia/Shanghai)."""
         town = visible_township(db(), caller(), township_id)

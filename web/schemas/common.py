@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from datetime import date, datetime
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from workflows.registry.browse import MAX_PAGE_SIZE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit on every backend; larger numbers cannot name a row
 MSG_REQUIRED = "必填 / required"
 MSG_INVALID = "格式不正确 / invalid value"
+# Dates outside these years name no legal act of ours and overflow date arithmetic (a period
+# added to 9999-12-31, an instant at -14:00 converted to UTC).
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+MSG_DATE_RANGE = f"日期须在{EARLIEST.year}年至{LATEST.year}年之间 / date must lie between {EARLIEST} and {LATEST}"
 
 
 class BaseSchema(Schema):
@@ -28,6 +42,24 @@ class BaseSchema(Schema):
             if bad:
                 raise ValidationError(bad)
         return data
+
+
+    @validates_schema(skip_on_field_errors=False)
+    def dates_in_range(self, data, **_kwargs):
+        """Every loaded date and instant lies in a sane range, named by its field."""
+        bad = {key: [message] for key, value in (data or {}).items() if (message := _date_problem(value))}
+        if bad:
+            raise ValidationError(bad)
+
+
+def _date_problem(value) -> str | None:
+    if isinstance(value, list | tuple):
+        return next((m for v in value if (m := _date_problem(v))), None)
+    if isinstance(value, datetime):
+        value = value.date()  # the local date: converting 9999-12-31T23:59-14:00 to UTC overflows
+    if isinstance(value, date) and not EARLIEST <= value <= LATEST:
+        return MSG_DATE_RANGE
+    return None
 
 
 def _has_nul(value) -> bool:
@@ -88,13 +120,18 @@ def load(schema: Schema, data: dict) -> tuple[dict | None, dict]:
 
 
 class ErrorSchema(Schema):
-    """The JSON error body of every 4xx answer."""
+    """The one error body of every 4xx and 5xx answer: {status, error, message, errors, article?}."""
 
-    status = fields.Integer()
-    error = fields.String()
-    message = fields.String()
-    errors = fields.Dict()
-    article = fields.String()
+    class Meta:
+        ordered = True
+
+    status = fields.Integer(required=True, metadata={"description": "HTTP status, as an integer"})
+    error = fields.String(required=True, metadata={"description": "machine-readable code, e.g. not_found"})
+    message = fields.String(required=True, metadata={"description": "bilingual message (Chinese / English)"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"description": "messages per field (dotted path); empty when none"})
+    article = fields.String(metadata={"description": "the article of law the refusal rests on"})
+    details = fields.Dict(metadata={"description": "ids the refusal names (case_id, task_id, ...)"})
 
 
 def id_field(**kwargs) -> fields.Integer:

@@ -146,6 +146,7 @@ class DutyAccessStart(BaseSchema):
     staff = fields.Integer(required=True, validate=validate.Range(min=0, max=100000),
                            error_messages={**required_msgs(), "invalid": "应为整数 / must be an integer"})
     funding_yuan = fields.Decimal(required=True, places=2, allow_nan=False, validate=_amount,
+                                  metadata={"minimum": 0, "maximum": 10**12},
                                   error_messages={**required_msgs(), "invalid": MSG_INVALID,
                                                   "special": MSG_INVALID})
     resources_required = fields.Boolean(load_default=True, error_messages=BOOL_MSG)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models import ApiToken, LoginAttempt, User
 from workflows.accounts.access import Principal, principal_for
-from workflows.accounts.passwords import check_password
+from workflows.accounts.passwords import check_password, dummy_hash
 from workflows.core.audit import record
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound, PermissionDenied, QuanzeError, ValidationFailed
@@ -57,7 +57,10 @@ def authenticate(session: Session, username: str, password: str, remote_addr: st
             raise TooManyAttempts("登录失败次数过多，请15分钟后再试 / too many failed sign-ins, "
                                   "try again in 15 minutes")
         user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None or not user.is_active or not check_password(user.password_hash, password):
+        # Unknown users are checked against a dummy hash, so the time taken reveals no usernames.
+        stored = user.password_hash if user is not None else dummy_hash()
+        password_ok = check_password(stored, password)
+        if user is None or not user.is_active or not password_ok:
             session.add(LoginAttempt(username=username[:60], remote_addr=remote_addr[:64], at=now))
             failed = True
         else:

@@ -129,10 +129,15 @@ def procedure_ids(session: Session) -> list[str]:
 def visible_instance(session: Session, principal: Principal, instance_id: int) -> ProcessInstance:
     """An instance the user may open; others look exactly like missing ones."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not (can_view_instance(principal, instance.township_id, instance.department_id)
-                                or _acts_in(session, principal, instance.id)):
+    if not _may_open(session, principal, instance):
         raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}")
     return instance
+
+
+def _may_open(session: Session, principal: Principal, instance: ProcessInstance | None) -> bool:
+    """True when the instance exists and is in the user's scope or has a task for them."""
+    return instance is not None and (can_view_instance(principal, instance.township_id, instance.department_id)
+                                     or _acts_in(session, principal, instance.id))
 
 
 def _acts_in(session: Session, principal: Principal, instance_id: int) -> bool:
@@ -146,9 +151,11 @@ def _acts_in(session: Session, principal: Principal, instance_id: int) -> bool:
 def visible_task(session: Session, principal: Principal, task_id: int) -> HumanTask:
     """A task of an instance the user may open."""
     task = session.get(HumanTask, task_id)
-    if task is None:
+    instance = session.get(ProcessInstance, task.instance_id) if task is not None else None
+    # A task of an instance outside the user's scope answers exactly as a missing task: naming
+    # its instance would tell a prober which task ids exist and where they belong.
+    if not _may_open(session, principal, instance):
         raise NotFound(f"未知任务：{task_id} / unknown task: {task_id}")
-    visible_instance(session, principal, task.instance_id)
     return task
 
 

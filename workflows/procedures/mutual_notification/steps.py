@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import Case, MutualNotification, OrgKind, User
+from models import MutualNotification, OrgKind, User
+from workflows.accounts.access import principal_for
+from workflows.cases.browse import visible_case
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form, register_form
@@ -68,8 +70,9 @@ def send_notification(session: Session, engine, actor: User, sender_org_id: int,
         recipient = org_or_404(session, recipient_org_id, "被告知机关 / recipient")
         require_member(session, actor, sender, "以该机关名义告知 / notify in its name")
         _check_notice(sender, recipient, kind, subject, summary)
-        if case_id is not None and session.get(Case, case_id) is None:
-            raise NotFound(f"未找到案件：{case_id} / unknown case: {case_id}", case_id=case_id)
+        if case_id is not None:
+            # A case the sender cannot open is refused exactly as a missing one (no id probing).
+            visible_case(session, principal_for(session, actor), case_id)
         days, rule = _period(kind, major)
         notice = MutualNotification(sender_org_id=sender.id, recipient_org_id=recipient.id, kind=kind,
                                     major=major, subject=subject.strip(), summary=summary.strip(),
