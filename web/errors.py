@@ -17,6 +17,7 @@ STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: 
                 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
                 415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
                 500: "internal_error", 503: "service_unavailable"}
+INVALID_INPUT = "invalid_input"
 RETRY_AFTER_SECONDS = 30
 OUTAGE_MESSAGE = "数据库暂时不可用，请稍后重试 / the database is unavailable, please retry shortly"
 INTERNAL_MESSAGE = "服务器内部错误，已记录 / internal error, it has been logged"
@@ -85,12 +86,15 @@ def handle_http_error(exc: HTTPException):
         return _respond(error_body(status, INTERNAL_MESSAGE), bare=True)
     message = exc.description or exc.name
     messages = exc.data.get("messages") if isinstance(getattr(exc, "data", None), dict) else None
+    code = None
     if messages:
-        message = "输入有误 / invalid input"
+        # The body broke the OpenAPI schema itself (types, formats, required, unknown fields), as
+        # opposed to a rule the services apply to well-formed input ("validation_failed").
+        message, code = "输入有误 / invalid input", INVALID_INPUT
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    return _respond(error_body(status, message, _flatten_locations(messages or {})), headers)
+    return _respond(error_body(status, message, _flatten_locations(messages or {}), error=code), headers)
 
 
 def _flatten_locations(messages: dict) -> dict:

@@ -32,6 +32,12 @@ class QuanzeJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+class InvalidInput(ValidationFailed):
+    """Input the OpenAPI schema already excludes (NUL, lone surrogates, nesting), named by field."""
+
+    code = "invalid_input"
+
+
 def _problem(value) -> str | None:
     if "\x00" in value:
         return NUL_MSG
@@ -95,10 +101,10 @@ def check_input() -> None:
     if request.is_json and request.content_length != 0:
         raw = request.get_data(cache=True)
         if len(_OPENERS.findall(raw)) > MAX_DEPTH and json_depth(raw) > MAX_DEPTH:
-            raise ValidationFailed({"_body": [DEPTH_MSG]})
+            raise InvalidInput({"_body": [DEPTH_MSG]})
         _walk("", request.get_json(silent=True), errors)
     if errors:
-        raise ValidationFailed(errors)
+        raise InvalidInput(errors)
 
 
 def init_app(app: Flask) -> None:

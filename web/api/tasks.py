@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 
 from models import OrgKind, User
 from web.api.common import BEARER, QUERY, caller, may_start, require_token
+from web.api.openapi import NO_NUL
 from web.requests import db, end_reads, now
 from web.schemas.common import BaseSchema
 from web.views.procedures import EntrustmentStart
@@ -77,11 +78,19 @@ class InstanceOut(Schema):
     document_ids = fields.Function(lambda v: [d.id for d in v["documents"]])
 
 
+# What a form field may hold (workflows.core.forms.FIELD_TYPES): text, a number, yes/no, a date as
+# text, or a list of item codes; the task's own form (GET /tasks/{id}) names the fields.
+FORM_VALUE = {"nullable": True, "oneOf": [
+    {"type": "string", "pattern": NO_NUL}, {"type": "number"}, {"type": "boolean"},
+    {"type": "array", "items": {"type": "string", "pattern": NO_NUL}}]}
+
+
 class CompleteIn(BaseSchema):
     """The task's form data; each field is checked against the task's declaration."""
 
     data = fields.Dict(required=True, keys=fields.String(),
-                       error_messages={"required": "必填 / required", "invalid": "应为对象 / must be an object"})
+                       error_messages={"required": "必填 / required", "invalid": "应为对象 / must be an object"},
+                       metadata={"additionalProperties": FORM_VALUE})
 
 
 def _engine():
