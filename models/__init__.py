@@ -48,10 +48,13 @@ from models.enums import (
 )
 from models.evidence import Evidence
 from models.organizations import EnforcementCertificate, Membership, Organization, User
+from models.payments import CasePayment, CaseService
 from models.sequences import NumberSequence
 from models.web_sessions import WebSession
 
 __all__ = [
+    "CasePayment",
+    "CaseService",
     "WebSession",
     "Evidence",
     "NumberSequence",

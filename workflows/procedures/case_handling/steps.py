@@ -18,6 +18,7 @@ from workflows.procedures.rules import as_iso_date
 PROCESS_ID = "case_handling"
 REVOKED_MESSAGE = "case_decision_revoked"
 DECIDE_RULE = "apl60_decide"  # 第60条: 90 days from filing
+SERVICE_RULE = "apl61_service"  # 第61条: 7 working days
 PUBLISH_RULE = "gb118_publish_penalty"  # 国办发〔2018〕118号: 7 working days
 WITHDRAW_RULE = "apl48_withdraw_publication"  # 第48条: 3 working days
 # Hebei practice (裕华区): results stay online 5 years, 2 years when the party is a citizen.
@@ -122,6 +123,8 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
     case_clock.meet(ctx, decide_clock)
     result = {"kind": kind.value, "fine": str(fine) if fine is not None else None, "outside": outside}
     if kind == DecisionKind.PENALTY:
+        # 第61条: served within 7 working days (met by workflows.cases.payment.serve_decision).
+        result["service_clock"] = case_clock.start(ctx, SERVICE_RULE, case.handling_org_id, "serve", case.case_number)
         clock = case_clock.start(ctx, PUBLISH_RULE, case.handling_org_id, "publish", case.case_number)
         result.update(publish_clock=clock, publish_due=clock["due_at"])
     return result
