@@ -1,7 +1,7 @@
 """case service and payments
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 15:59:22.968897
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import models.base
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
