@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import ProcessInstance
 from tests.support.engine_support import BPMN_SRC, World, build_world
 from workflows.core.services import ServiceRegistry
-from workflows.engine import ScriptRefused, StepFailed
+from workflows.engine import ScriptRefused, StepFailed, check_source
 from workflows.engine.definitions import check_folder
 from workflows.engine.sandbox import Sandbox
 from workflows.tasks import processes
@@ -93,17 +93,45 @@ def world(session, clock, tmp_path) -> World:
     return build_world(session, clock, tmp_path)
 
 
-def test_script_reaching_builtins_at_runtime_fails_the_step(session, session_factory, world,
-                                                            tmp_path):
-    """`open` passes the AST check but there are no builtins: the step fails, nothing is saved."""
-    shutil.copy(_folder_with(tmp_path, 'summary = "agrees"', "summary = open('/etc/passwd')")
+@pytest.mark.parametrize("name", ["open", "print", "vars", "getattr", "type", "eval"])
+def test_check_refuses_builtins_the_run_time_withholds(tmp_path, name):
+    """The check equals the run time (issue 13): a builtin the sandbox lacks is refused by name."""
+    folder = _folder_with(tmp_path, 'summary = "agrees"', f"summary = {name}('x')")
+    errors = check_folder(folder, ServiceRegistry())
+    assert any(f"not available in the sandbox: {name}" in str(e) for e in errors), errors
+    with pytest.raises(ScriptRefused, match=name):
+        Sandbox({}).execute(f"summary = {name}('x')", {})
+
+
+def test_pure_builtins_and_del_run_as_the_check_says():
+    """range, zip, enumerate, float, isinstance … are provided; `del name` drops a variable."""
+    script = ("pairs = [[i, float(x)] for i, x in enumerate(values)]\n"
+              "total = sum(v for i, v in zip(range(3), values))\n"
+              "ok = isinstance(total, int) and len(list(reversed(values))) == 3\n"
+              "scratch = 1\ndel scratch\ndel values")
+    check_source(script)
+    data = {"values": [1, 2, 3]}
+    Sandbox({}).execute(script, data)
+    assert data == {"pairs": [[0, 1.0], [1, 2.0], [2, 3.0]], "total": 6, "ok": True}
+
+
+def test_a_variable_shadowing_a_withheld_builtin_is_accepted():
+    """A script's own variable named like a builtin is data, not the builtin."""
+    data: dict = {}
+    Sandbox({}).execute("type = 'penalty'\nlabel = type.upper()", data)
+    assert data == {"type": "penalty", "label": "PENALTY"}
+
+
+def test_script_failing_at_runtime_fails_the_step(session, session_factory, world, tmp_path):
+    """A name the data lacks passes the check but fails the step; nothing is saved."""
+    shutil.copy(_folder_with(tmp_path, 'summary = "agrees"', "summary = no_such_value + 1")
                 / "engine_demo.bpmn", world.engine.bpmn_dir / "engine_demo.bpmn")
     world.engine.sync_definitions(session)
     processes.start(session, world.engine, "engine_demo", world.start_data(), world.officer)
     processes.complete(session, world.engine, processes.list_tasks(session, world.officer)[0].id,
                        world.officer, {"title": "t", "item_codes": ["A1"]})
     opinion = processes.list_tasks(session, world.leader)[0]
-    with pytest.raises(StepFailed, match="open"):
+    with pytest.raises(StepFailed, match="no_such_value"):
         processes.complete(session, world.engine, opinion.id, world.leader, {"agrees": True})
     session.rollback()
     with session_factory() as other:

@@ -130,7 +130,7 @@ def own_form_key(task_spec) -> str | None:
     return None
 
 
-def assign(task_spec, data: dict, org_kind: OrgKindLookup | None = None) -> Assignment:
+def assign(task_spec, data, org_kind: OrgKindLookup | None = None) -> Assignment:
     """The role and organization for a ready user task, from its lane, properties and data."""
     role, key = _role_and_key(task_spec)
     problem = assignment_problem(task_spec)

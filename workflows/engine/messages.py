@@ -34,6 +34,29 @@ def _waiting_message(workflow, name: str) -> MessageEventDefinition | None:
     return None
 
 
+def _event_subprocess_start(workflow, name: str) -> MessageEventDefinition | None:
+    """The message start event of an event subprocess (SpiffWorkflow starts it on catch)."""
+    for spec in workflow.subprocess_specs.values():
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                return definition
+    return None
+
+
+def hand_to_workflow(workflow, name: str, payload: dict) -> bool:
+    """Give the payload to a waiting catch of `name` (or an event subprocess it starts)."""
+    catcher = _waiting_message(workflow, name)
+    if catcher is not None:
+        guarded(workflow.send_event, BpmnEvent(catcher, payload=dict(payload)))
+        return True
+    starter = _event_subprocess_start(workflow, name)
+    if starter is not None:
+        guarded(workflow.catch, BpmnEvent(starter, payload=dict(payload)))
+        return True
+    return False
+
+
 def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: str,
             payload: dict, actor_id: int | None, hops: int) -> None:
     """Hand only `payload` to the instance's waiting catch event of that message name."""
@@ -44,13 +67,11 @@ def deliver(session: Session, engine: Engine, instance: ProcessInstance, name: s
     step = StepContext(session, instance.id, instance.business_key, actor_id)
     workflow = engine.load(session, instance, step)
     engine.advance(workflow)
-    catcher = _waiting_message(workflow, name)
-    if catcher is None:
+    if not hand_to_workflow(workflow, name, payload):
         # The sender's step fails with this (nothing of it is written): a message is never
         # kept to be thrown again at a later step.
         raise Conflict(f"流程实例 {instance.id} 未在等待消息 {name} / instance {instance.id} is "
                        f"not waiting for message {name!r}", instance_id=instance.id, message_name=name)
-    guarded(workflow.send_event, BpmnEvent(catcher, payload=dict(payload)))
     engine.advance(workflow)
     thrown = workflow.get_events()  # routed below, in this step; never saved in the blob
     engine.persist(session, instance, workflow, expected)

@@ -6,7 +6,7 @@ replays move time with FixedClock and the scheduler decides when instances wake.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser
@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
@@ -37,7 +38,8 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ReceiveTask, SendTask
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, ReceiveTask, SendTask, UserTask
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 
@@ -72,6 +74,44 @@ class ClockDuration(DurationTimerEventDefinition):
         if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
+
+
+class ClockCycle(CycleTimerEventDefinition):
+    """A timeCycle (ISO 8601 repeating interval, e.g. "R3/PT24H") counted on the clock.
+
+    Recurring reminders: each lapse of the interval lets a non-interrupting boundary event or
+    a catch fire again, until the repetitions are used up (R/… repeats without end).
+    """
+
+    def cycle_complete(self, my_task):
+        now = _now(my_task)
+        value = my_task._get_internal_data("event_value")
+        if value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+            if not _names_instant(expression):
+                start = now + duration  # Spiff counts a bare interval from the wall clock
+            value = {"cycles": cycles, "next": start.isoformat(),
+                     "duration": duration.total_seconds()}
+        ready = False
+        if value["cycles"] != 0:
+            due = datetime.fromisoformat(value["next"])
+            if due <= now:
+                value["next"] = (due + timedelta(seconds=value["duration"])).isoformat()
+                value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+            return False
+        my_task._set_internal_data(event_value=value)
+        return ready
+
+
+def _names_instant(expression: str) -> bool:
+    """True when a repeating interval names its start or end instant (not just a duration)."""
+    parts = expression.strip().upper().split("/")
+    return any(part and not part.startswith("P") and not part.startswith("R") for part in parts)
 
 
 class GatewayEvents(MultipleEventDefinition):
@@ -126,10 +166,10 @@ class GatewayParser(MessageParsing, EventBasedGatewayParser):
 
 
 class ClockTimerParsing(MessageParsing):
-    """Mixin for event parsers: build clock-driven timers; cycles are refused."""
+    """Mixin for event parsers: build clock-driven timers."""
 
     def parse_timer_event(self, event):
-        """timeDate / timeDuration → clock timers; timeCycle → validation error."""
+        """timeDate / timeDuration / timeCycle → timers on the engine's clock."""
         name = self.node.get("name", self.node.get("id"))
         description = self.get_event_description(event)
         time_date = first(self.xpath(".//bpmn:timeDate"))
@@ -138,10 +178,9 @@ class ClockTimerParsing(MessageParsing):
         duration = first(self.xpath(".//bpmn:timeDuration"))
         if duration is not None:
             return ClockDuration(name, duration.text, description=description)
-        if first(self.xpath(".//bpmn:timeCycle")) is not None:
-            raise ValidationException(
-                "不支持循环定时器 / timeCycle timers are not supported; use timeDate with due()",
-                node=self.node, file_name=self.filename)
+        cycle = first(self.xpath(".//bpmn:timeCycle"))
+        if cycle is not None:
+            return ClockCycle(name, cycle.text, description=description)
         raise ValidationException("定时器缺少时间 / timer has no time specification",
                                   node=self.node, file_name=self.filename)
 
@@ -174,6 +213,35 @@ class ReceiveParser(MessageParsing, SpiffReceiveTaskParser):
     """Receive tasks with payload messages."""
 
 
+class PerformerParsing:
+    """Mixin for human task parsers: BPMN's potentialOwner / humanPerformer name the role.
+
+    `<bpmn:potentialOwner><bpmn:resourceAssignmentExpression><bpmn:formalExpression>
+    township_officer</…>` sets the task's `role` property unless the task sets one itself.
+    """
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        if node is not None and node is not self.node:
+            return extensions
+        for tag in ("potentialOwner", "humanPerformer"):
+            found = first(self.xpath(
+                f"./bpmn:{tag}/bpmn:resourceAssignmentExpression/bpmn:formalExpression"))
+            if found is not None and (found.text or "").strip():
+                properties = extensions.setdefault("properties", {})
+                properties.setdefault("role", found.text.strip())
+                break
+        return extensions
+
+
+class UserParser(PerformerParsing, UserTaskParser):
+    """User tasks whose role BPMN's performer elements may name."""
+
+
+class ManualParser(PerformerParsing, SpiffTaskParser):
+    """Manual tasks whose role BPMN's performer elements may name."""
+
+
 class QuanzeBpmnParser(SpiffBpmnParser):
     """Spiff extensions (properties, service operators, message payloads) + clock timers."""
 
@@ -187,6 +255,8 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         full_tag("endEvent"): (EndParser, EndEvent),
         full_tag("sendTask"): (SendParser, SendTask),
         full_tag("receiveTask"): (ReceiveParser, ReceiveTask),
+        full_tag("userTask"): (UserParser, UserTask),
+        full_tag("manualTask"): (ManualParser, ManualTask),
     }
 
     def __init__(self) -> None:
@@ -194,4 +264,4 @@ class QuanzeBpmnParser(SpiffBpmnParser):
         super().__init__(validator=VALIDATOR)
 
 
-__all__ = ["ClockDuration", "ClockTimeDate", "PayloadMessage", "QuanzeBpmnParser"]
+__all__ = ["ClockCycle", "ClockDuration", "ClockTimeDate", "PayloadMessage", "QuanzeBpmnParser"]

@@ -9,14 +9,20 @@ attribute access only to an allow-list of harmless methods (no `.format`, frames
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Callable
 
 # Pure functions a script may call besides the engine's helpers.
 SAFE_BUILTINS: dict[str, object] = {
     "len": len, "min": min, "max": max, "sorted": sorted, "sum": sum, "any": any, "all": all,
     "abs": abs, "round": round, "str": str, "int": int, "bool": bool, "list": list,
-    "dict": dict, "set": set,
+    "dict": dict, "set": set, "range": range, "zip": zip, "enumerate": enumerate,
+    "float": float, "isinstance": isinstance, "tuple": tuple, "reversed": reversed,
+    "map": map, "filter": filter, "divmod": divmod, "frozenset": frozenset,
 }
+# Python builtins a script does not get (print, vars, open, getattr, type, …): the check
+# refuses them by name, since at run time they would raise NameError (or escape).
+WITHHELD = frozenset(name for name in dir(builtins) if name not in SAFE_BUILTINS)
 
 # Methods of str / list / dict that cannot reach an object's internals.
 ALLOWED_ATTRIBUTES = frozenset({
@@ -28,7 +34,7 @@ ALLOWED_ATTRIBUTES = frozenset({
 FORBIDDEN_NODES = (
     ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
     ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.AsyncFor,
-    ast.AsyncWith, ast.With, ast.Try, ast.Raise, ast.Delete,
+    ast.AsyncWith, ast.With, ast.Try, ast.Raise,
 )
 
 
@@ -36,13 +42,30 @@ class ScriptRefused(Exception):
     """A script or expression uses something the sandbox does not allow."""
 
 
-def check_source(source: str, mode: str = "exec") -> ast.AST:
-    """Parse and vet a script (mode 'exec') or expression (mode 'eval'); raise ScriptRefused."""
+def _assigned(tree: ast.AST) -> set[str]:
+    """Names the source itself binds (a variable may shadow a withheld builtin)."""
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+
+
+def check_source(source: str, mode: str = "exec", provided: frozenset[str] = frozenset()) -> ast.AST:
+    """Parse and vet a script (mode 'exec') or expression (mode 'eval'); raise ScriptRefused.
+
+    What the check accepts is what the run time allows: the same node and attribute rules,
+    and builtins the sandbox withholds are refused by name (`provided` names helpers).
+    """
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         raise ScriptRefused(f"语法错误 / syntax error: {exc.msg} (line {exc.lineno})") from None
+    bound = _assigned(tree) | provided
     for node in ast.walk(tree):
+        if isinstance(node, ast.Delete) and not all(
+                isinstance(t, ast.Name | ast.Subscript) for t in node.targets):
+            raise ScriptRefused("不允许的语句 / statement not allowed: del of an attribute")
+        if (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                and node.id in WITHHELD and node.id not in bound):
+            raise ScriptRefused(f"沙箱不提供 / not available in the sandbox: {node.id}")
         if isinstance(node, FORBIDDEN_NODES):
             raise ScriptRefused(f"不允许的语句 / statement not allowed: {type(node).__name__}")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
@@ -66,7 +89,7 @@ class Sandbox:
         key = (source, mode)
         code = self._compiled.get(key)
         if code is None:
-            tree = check_source(source, mode)
+            tree = check_source(source, mode, frozenset(self.helpers))
             code = compile(tree, "<string>", mode)
             self._compiled[key] = code
         return code

@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.serializer.event_definition import MessageEventDefiniti
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from workflows.engine.parser import ClockDuration, ClockTimeDate, PayloadMessage
+from workflows.engine.parser import ClockCycle, ClockDuration, ClockTimeDate, PayloadMessage
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -125,6 +125,7 @@ class StateSerializer:
                   Task: RawDataTaskConverter,
                   ClockTimeDate: TimerConditionalEventDefinitionConverter,
                   ClockDuration: TimerConditionalEventDefinitionConverter,
+                  ClockCycle: TimerConditionalEventDefinitionConverter,
                   PayloadMessage: MessageEventDefinitionConverter}
         self._inner = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self._fallback = self._inner.registry.convert
@@ -158,5 +159,6 @@ def full_serializer() -> BpmnWorkflowSerializer:
     """SpiffWorkflow's default (spec-embedding) serializer, for comparison in benchmarks."""
     config = {**SPIFF_CONFIG, ClockTimeDate: TimerConditionalEventDefinitionConverter,
               ClockDuration: TimerConditionalEventDefinitionConverter,
+              ClockCycle: TimerConditionalEventDefinitionConverter,
               PayloadMessage: MessageEventDefinitionConverter}
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))

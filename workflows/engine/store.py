@@ -21,7 +21,7 @@ from workflows.core.fastsql import fast
 from workflows.engine.lanes import assign, org_kind_lookup
 
 # PendingBpmnEvent.event_type is the event definition's class name (see engine/parser.py).
-TIMER_EVENT_TYPES = frozenset({"ClockTimeDate", "ClockDuration"})
+TIMER_EVENT_TYPES = frozenset({"ClockTimeDate", "ClockDuration", "ClockCycle"})
 
 
 def lost_race(instance_id: int) -> Conflict:
@@ -229,9 +229,29 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engi
     return created
 
 
+class InstanceData:
+    """The instance's data as a ready task sees it, before an ioSpecification narrows it.
+
+    A task with an ioSpecification holds only its declared inputs; the organization key
+    (township_id, …) is read from the nearest task up the tree that holds it.
+    """
+
+    def __init__(self, task) -> None:
+        self.task = task
+
+    def get(self, key: str, default=None):
+        """The value of `key` in the task's data, else in its nearest ancestor's."""
+        node = self.task
+        while node is not None:
+            if key in node.data:
+                return node.data[key]
+            node = node.parent
+        return default
+
+
 def _create_row(connection, instance, workflow, engine, task_id, task, now):
     """Insert the row of one newly ready user task; returns its id."""
-    who = assign(task.task_spec, task.data, org_kind_lookup(connection))
+    who = assign(task.task_spec, InstanceData(task), org_kind_lookup(connection))
     due_at = None
     if who.due_expression:
         due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))
