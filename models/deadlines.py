@@ -85,6 +85,8 @@ class DeadlineRule(Base):
     extension_collective: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What the basis is: statute | sector_rule | local_practice | design_default (domain.md §9).
     basis_kind: Mapped[str | None] = mapped_column(String(20))
+    # A sector rule binds only its sector's organs, e.g. market_regulation (市场监管部门).
+    sector: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
 
 

@@ -25,6 +25,9 @@ class Role(StrEnum):
     LEGAL_REVIEWER = "legal_reviewer"  # 法制审核人员
     TOWNSHIP_OFFICER = "township_officer"  # 乡镇执法人员
     TOWNSHIP_LEADER = "township_leader"  # 乡镇负责人
+    # 部门负责人: approves extensions and decides crime transfers in the department's name
+    # (行政处罚法 第20条 for entrusted cases; 国务院令第310号 第5条 正职负责人).
+    DEPARTMENT_HEAD = "department_head"
     ADMIN = "admin"  # 系统管理员
 
 

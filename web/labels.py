@@ -12,7 +12,7 @@ LABELS = {
     # roles
     "county_officer": _l("县直部门工作人员"), "county_approver": _l("县政府审批人"),
     "legal_reviewer": _l("法制审核人员"), "township_officer": _l("乡镇执法人员"),
-    "township_leader": _l("乡镇负责人"), "admin": _l("系统管理员"),
+    "township_leader": _l("乡镇负责人"), "department_head": _l("部门负责人"), "admin": _l("系统管理员"),
     # organization kinds
     "county_government": _l("县人民政府"), "county_department": _l("县直部门"),
     "legal_affairs_office": _l("法制机构"), "township": _l("乡镇人民政府"),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    Case,
     Deadline,
     DeadlineExtension,
     DeadlineStatus,
@@ -30,23 +31,36 @@ from workflows.deadlines.records import (
     transition,
 )
 
+# The head of each kind of organ (负责人): who approves an extension in that organ's name.
+HEAD_ROLES = {OrgKind.TOWNSHIP: Role.TOWNSHIP_LEADER, OrgKind.TOWNSHIP_ORGAN: Role.TOWNSHIP_LEADER,
+              OrgKind.COUNTY_DEPARTMENT: Role.DEPARTMENT_HEAD, OrgKind.PUBLIC_SECURITY: Role.DEPARTMENT_HEAD,
+              OrgKind.COUNTY_GOVERNMENT: Role.COUNTY_APPROVER}
+
 
 def head_role(rule_role: str | None, org: Organization | None) -> Role:
-    """Who heads the deciding organ: the rule's role, else the township leader or the county approver."""
+    """Who heads the deciding organ: the rule's role, else the head of that kind of organ."""
     if rule_role:
         return Role(rule_role)
-    if org is not None and org.kind in (OrgKind.TOWNSHIP, OrgKind.TOWNSHIP_ORGAN):
-        return Role.TOWNSHIP_LEADER
-    return Role.COUNTY_APPROVER
+    return HEAD_ROLES.get(OrgKind(org.kind), Role.COUNTY_APPROVER) if org is not None else Role.COUNTY_APPROVER
 
 
-def _approver_orgs(session: Session, org: Organization | None, role: Role) -> set[int]:
-    """Organizations where holding `role` lets a user approve for `org`."""
-    ids = {o for o in (org.id, org.township_id, org.parent_id) if o} if org is not None else set()
-    if role == Role.COUNTY_APPROVER:
-        ids |= set(session.scalars(select(Organization.id).where(
-            Organization.kind == OrgKind.COUNTY_GOVERNMENT)))
-    return ids
+def deciding_organ(session: Session, deadline: Deadline) -> Organization | None:
+    """The organ in whose name the decision is made: for a case its enforcement subject — the
+    entrusting department for an entrusted case (行政处罚法 第20条) — else the deadline's organ."""
+    if deadline.case_ref:
+        subject = session.scalar(select(Case.enforcement_subject_org_id)
+                                 .where(Case.case_number == deadline.case_ref))
+        if subject is not None:
+            return session.get(Organization, subject)
+    return session.get(Organization, deadline.org_id) if deadline.org_id else None
+
+
+def _approver_orgs(org: Organization | None) -> set[int]:
+    """Where holding the head role lets a user approve for `org`: the organ itself (a township
+    organ's head is the township's)."""
+    if org is None:
+        return set()
+    return {org.township_id} if org.kind == OrgKind.TOWNSHIP_ORGAN and org.township_id else {org.id}
 
 
 def _check_approver(session: Session, deadline: Deadline, approver: User | int) -> User:
@@ -54,17 +68,19 @@ def _check_approver(session: Session, deadline: Deadline, approver: User | int) 
     user = session.get(User, approver_id)
     if user is None:
         raise NotFound(f"未知用户：{approver_id} / unknown user: {approver_id}", ref=str(approver_id))
-    org = session.get(Organization, deadline.org_id) if deadline.org_id else None
+    org = deciding_organ(session, deadline)
     role = head_role(deadline.rule.extension_role, org)
-    allowed = _approver_orgs(session, org, role)
+    allowed = _approver_orgs(org)
     held = session.scalars(select(Membership).where(
         Membership.user_id == user.id, Membership.role == role,
         Membership.organization_id.in_(allowed))).first()
     if held is None:
         raise PermissionDenied(
-            f"用户 {user.username} 不是该机关负责人（需要角色 {role.value}），不能批准延期 / "
-            f"{user.username} lacks the {role.value} role needed to approve the extension",
-            deadline_id=deadline.id, role=role.value)
+            f"用户 {user.username} 不是{org.name if org else '该机关'}的负责人（需要角色 {role.value}），不能批准延期；"
+            f"延期由以其名义作出决定的机关负责人批准 / {user.username} is not the head ({role.value}) of "
+            f"{org.name if org else 'the deciding organ'}, in whose name the decision is made",
+            deadline_id=deadline.id, role=role.value, article="行政处罚法 第20条",
+            organization_id=org.id if org else None)
     return user
 
 
@@ -93,25 +109,39 @@ def _units(deadline: Deadline, amount: int) -> int:
 
 
 def _new_due(calendar, deadline: Deadline, amount, new_due, collective: bool):
-    """The extended due instant, within the head's allowance unless decided collectively."""
+    """The extended due instant, only as far as the rule's basis provides (第60条 via sector rules,
+    行政强制法 第25条); a period fixed by law (第48、61、64条, 310号令, 118号) is never extended."""
+    rule = deadline.rule
+    if not rule.extension_amount and not rule.extension_collective:
+        raise LegalRuleViolation(
+            f"「{rule.name_zh}」的期限由其依据确定，依据未规定延长，不得延长 / this period is fixed by its "
+            f"basis, which provides no extension", article=_article(deadline), rule_key=rule.key)
     target = new_due or shift_due(calendar, deadline.due_at, deadline.unit, _units(deadline, amount)).due_at
+    head_used = any(not e.collective for e in deadline.extensions)
     if collective:
+        if not rule.extension_collective:
+            raise LegalRuleViolation(
+                f"「{rule.name_zh}」的依据未规定集体讨论延期，只能由负责人延长{rule.extension_amount}（{deadline.unit}）"
+                f"一次 / its basis provides no collective extension", article=_article(deadline))
+        if rule.extension_amount and not head_used:
+            raise LegalRuleViolation(
+                "先由负责人批准延期，仍不能完成的才由集体讨论决定继续延期 / the head extends first; a "
+                "collective decision only extends further", article=_article(deadline))
         return target
-    allowance = deadline.rule.extension_amount
-    if not allowance:
+    if not rule.extension_amount:
         raise LegalRuleViolation(
-            f"「{deadline.rule.name_zh}」不能由负责人延长，须集体讨论决定 / this period cannot be extended "
+            f"「{rule.name_zh}」不能由负责人延长，须集体讨论决定 / this period cannot be extended "
             f"by the head; a collective decision is needed", article=_article(deadline))
-    if any(not e.collective for e in deadline.extensions):
-        # 市场监督管理行政处罚程序规定: the head extends once; any further extension is collective.
-        raise LegalRuleViolation(
-            "负责人已批准过一次延期，再次延期须集体讨论决定 / the head's extension is used; a further "
-            "extension needs a collective decision", article=_article(deadline))
-    cap = shift_due(calendar, deadline.due_at, deadline.unit, _units(deadline, allowance)).due_at
+    if head_used:
+        further = ("再次延期须集体讨论决定 / a further extension needs a collective decision"
+                   if rule.extension_collective else "依据只允许延长一次 / the basis allows one extension")
+        raise LegalRuleViolation(f"负责人已批准过一次延期，{further}", article=_article(deadline))
+    cap = shift_due(calendar, deadline.due_at, deadline.unit, _units(deadline, rule.extension_amount)).due_at
     if target > cap:
         raise LegalRuleViolation(
-            f"负责人最多可延长{allowance}（{deadline.unit}），至 {cap.isoformat()} / the head may extend by "
-            f"at most {allowance} {deadline.unit}", article=_article(deadline), limit=cap.isoformat())
+            f"负责人最多可延长{rule.extension_amount}（{deadline.unit}），至 {cap.isoformat()} / the head may "
+            f"extend by at most {rule.extension_amount} {deadline.unit}", article=_article(deadline),
+            limit=cap.isoformat())
     return target
 
 

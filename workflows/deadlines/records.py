@@ -20,7 +20,7 @@ from workflows.deadlines.periods import (
     excluded_units,
     shift_due,
 )
-from workflows.deadlines.rules import UNITS, county_of, resolve_rule
+from workflows.deadlines.rules import UNITS, check_sector, county_of, resolve_rule
 
 STATUS_ZH = {"pending": "进行中", "warned": "已预警", "met": "已办结", "overdue": "已逾期",
              "paused": "已中止计算", "cancelled": "已撤销"}
@@ -65,6 +65,7 @@ def start_deadline(session: Session, clock, calendar: LegalCalendar, rule_key: s
         if org is not None and org_row is None:
             raise NotFound(f"未知机构：{org} / unknown organization: {org}", ref=str(org))
         rule = resolve_rule(session, rule_key, county_of(session, org_row))
+        check_sector(rule, org_row)
         _check_start_input(rule, instance_id, task_id, case_ref, start)
         event_at = start or clock.now()
         due = compute_due(calendar, Period(rule.amount, rule.unit, rule.direction), event_at)

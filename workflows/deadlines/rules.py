@@ -12,12 +12,17 @@ from sqlalchemy.orm import Session
 from models import DeadlineRule, ExpiryAction, Organization, OrgKind, PeriodUnit, Role
 from workflows.core.audit import record
 from workflows.core.db import unit_of_work
-from workflows.core.errors import NotFound, ValidationFailed
+from workflows.core.errors import LegalRuleViolation, NotFound, ValidationFailed
 
 UNITS = {u.value for u in PeriodUnit}
 ACTIONS = {a.value for a in ExpiryAction}
 ROLES = {r.value for r in Role}
-REQUIRED = ("key", "name_zh", "name_en", "legal_basis", "amount", "unit", "start_event")
+REQUIRED = ("key", "name_zh", "name_en", "legal_basis", "basis_kind", "amount", "unit", "start_event")
+# What a rule's basis is (domain.md §9): a statute (法律、行政法规), a sector rule (部门规章 or a
+# State Council normative document), a local practice, or a design default (not law at all).
+BASIS_KINDS = ("statute", "sector_rule", "local_practice", "design_default")
+# A sector rule binds only its sector's organs, recognised by words in the organ's name.
+SECTORS = {"market_regulation": ("市场监督", "市场监管")}
 
 
 def load_rule_specs(path: str | Path | None = None) -> list[dict]:
@@ -65,7 +70,21 @@ def validate_rule_spec(spec: dict) -> dict[str, list[str]]:
         errors.setdefault("escalate_to_role", []).append("升级须指定角色 / escalation needs a role")
     if spec.get("extension_amount") is not None:
         _amount_errors(spec["extension_amount"], "extension_amount", errors)
+    _basis_errors(spec, errors)
     return errors
+
+
+def _basis_errors(spec: dict, errors: dict[str, list[str]]) -> None:
+    """The kind of basis is named; only a basis that provides an extension may give one."""
+    kind = spec.get("basis_kind")
+    if kind not in (None, "") and kind not in BASIS_KINDS:
+        errors.setdefault("basis_kind", []).append(f"应为 {list(BASIS_KINDS)} / must be one of them: {kind!r}")
+    if kind == "design_default" and spec.get("source_label", "S") != "D":
+        errors.setdefault("source_label", []).append("设计默认的来源标记须为 D / a design default is labelled D")
+    if spec.get("sector") is not None and spec["sector"] not in SECTORS:
+        errors.setdefault("sector", []).append(f"未知行业 / unknown sector: {spec['sector']!r}")
+    if not isinstance(spec.get("extension_collective", False), bool):
+        errors.setdefault("extension_collective", []).append("须为 true/false / must be a boolean")
 
 
 def _apply(row: DeadlineRule, spec: dict) -> None:
@@ -78,6 +97,8 @@ def _apply(row: DeadlineRule, spec: dict) -> None:
     row.on_expiry = ExpiryAction(spec.get("on_expiry", "notify"))
     row.escalate_to_role = spec.get("escalate_to_role")
     row.extension_amount, row.extension_role = spec.get("extension_amount"), spec.get("extension_role")
+    row.extension_collective = bool(spec.get("extension_collective", False))
+    row.basis_kind, row.sector = spec["basis_kind"], spec.get("sector")
     row.note = spec.get("note")
 
 
@@ -146,6 +167,17 @@ def county_of(session: Session, org: Organization | None) -> Organization | None
         select(Organization).where(Organization.kind == OrgKind.COUNTY_GOVERNMENT).limit(2)
     ).all()
     return counties[0] if len(counties) == 1 else None
+
+
+def check_sector(rule: DeadlineRule, org: Organization | None) -> None:
+    """A sector rule's period applies only to that sector's organs (e.g. 市场监管 clue checks)."""
+    if rule.sector is None:
+        return
+    if org is None or not any(word in org.name for word in SECTORS.get(rule.sector, ())):
+        raise LegalRuleViolation(
+            f"「{rule.name_zh}」是{rule.sector}部门的行业规则，不适用于{org.name if org else '未指明机关'} / "
+            f"{rule.key} is a {rule.sector} sector rule and does not bind this organ",
+            article=rule.legal_basis.split("：")[0], rule_key=rule.key)
 
 
 def resolve_rule(session: Session, key: str, county: Organization | None = None) -> DeadlineRule:

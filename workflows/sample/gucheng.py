@@ -88,6 +88,8 @@ DEMO_USERS = [
     ("admin", "系统管理员", "county", [Role.ADMIN], None),
     ("cgj_officer", "县城管局 王科员", "故城县城市管理综合行政执法局", [Role.COUNTY_OFFICER], "冀执字1301001"),
     ("nyj_officer", "县农业农村局 李科员", "故城县农业农村局", [Role.COUNTY_OFFICER], "冀执字1301002"),
+    ("nyj_head", "县农业农村局 钱局长", "故城县农业农村局", [Role.DEPARTMENT_HEAD], None),
+    ("cgj_head", "县城管局 郑局长", "故城县城市管理综合行政执法局", [Role.DEPARTMENT_HEAD], None),
     ("approver", "县政府 赵副县长", "county", [Role.COUNTY_APPROVER], None),
     ("reviewer", "县司法局 孙审核员", "legal_office", [Role.LEGAL_REVIEWER], None),
     ("cgj_reviewer", "县城管局 周法制员", "故城县城市管理综合行政执法局", [Role.LEGAL_REVIEWER], None),
