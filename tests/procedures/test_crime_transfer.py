@@ -128,3 +128,41 @@ def test_no_penalty_in_place_of_a_transfer_then_the_case_closes_as_transferred_a
     session.expire_all()
     row = session.get(Case, case.id)
     assert (row.status, row.decision_kind) == ("transferred", "transfer")
+
+
+# Issue 12 point 8: the head of the organ in whose name the case runs; supervision asked directly.
+
+def test_entrusted_case_transfer_is_decided_by_the_entrusting_departments_head_o310_article_5(session, c):
+    """310号令 第5条 正职负责人 + 行政处罚法 第20条: an entrusted case runs in the department's name,
+    so the department's head decides — not the township leader — within 3 days."""
+    case = file(session, c, number="故农罚〔2026〕1号", item="NY-01")
+    iid = _start(session, c, case)
+    head = c.task(session, iid, "head_decision")
+    assert (head.organization_id, head.role) == (c.orgs["nyj"].id, "department_head")
+    deadline = session.scalars(select(Deadline).where(Deadline.instance_id == iid)).one()
+    assert (deadline.rule_key, deadline.org_id) == ("o310_head_decide", c.orgs["nyj"].id)
+    c.act(session, iid, "head_decision", "nyj_head", {"approve": True})
+    c.act(session, iid, "hand_over", "zk_officer2", DOCS)  # the township's team does the work
+    assert c.task(session, iid, "police_review") is not None
+
+
+def test_granted_case_transfer_is_decided_by_the_township_head_o310_article_5(session, c):
+    """第5条 with 行政处罚法 第24条: a granted case runs in the township's name."""
+    case = file(session, c)
+    head = c.task(session, _start(session, c, case), "head_decision")
+    assert (head.organization_id, head.role) == (c.orgs["zk"].id, "township_leader")
+
+
+def test_organ_may_ask_the_procuratorate_directly_without_reconsideration_o310_article_9(session, c):
+    """310号令 第9条: after 不予立案 the organ may ask for 立案监督 directly, not only after 复议."""
+    case = file(session, c)
+    iid = _start(session, c, case)
+    c.act(session, iid, "head_decision", "zk_leader", {"approve": True})
+    c.act(session, iid, "hand_over", "zk_officer2", DOCS)
+    c.act(session, iid, "police_review", "police", {"police_outcome": "not_filed", "police_reasons": "未达追诉标准"})
+    c.act(session, iid, "ask_reconsideration", "zk_leader",
+          {"ask_reconsideration": False, "direct_supervision": True, "reconsideration_reason": "金额已达标准"})
+    assert c.instance(session, iid).status == "completed"  # ended under supervision (end_supervision)
+    assert [r for r, _ in _rules(session, iid)][-1] == "o310_reconsider_request"
+    # not sent back to administrative handling (第10条): the case waits for the procuratorate
+    assert session.get(Case, case.id).status == "transferred"

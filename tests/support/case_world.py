@@ -44,6 +44,7 @@ def build_case_county(session, clock, tmp_path, extra_files: tuple[str, ...] = (
         o["police"] = _org(session, "故城县公安局", OrgKind.PUBLIC_SECURITY)
         u["police"] = _user(session, clock, "police", o["police"], Role.COUNTY_OFFICER)
         u["nyj_reviewer"] = _user(session, clock, "nyj_reviewer", o["nyj"], Role.LEGAL_REVIEWER)
+        u["nyj_head"] = _user(session, clock, "nyj_head", o["nyj"], Role.DEPARTMENT_HEAD)
         u["zk_officer1"] = _by_name(session, "zk_officer1")
         u["zk_officer2"] = _by_name(session, "zk_officer2")
         for town in ("qh",):

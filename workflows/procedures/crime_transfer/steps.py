@@ -43,7 +43,9 @@ FORMS = {
     "supplement_materials": Form([_text("supplement_note", "补充材料说明", "What was supplemented", True)]),
     "hand_over_materials": Form([_text("materials_note", "移交物品说明", "Items handed over")]),
     "ask_reconsideration": Form([_bool("ask_reconsideration", "是否提请复议", "Ask for reconsideration"),
-                                 _text("reconsideration_reason", "复议理由", "Reasons")]),
+                                 Field("direct_supervision", "bool", label_zh="不复议，直接建议人民检察院立案监督",
+                                       label_en="Ask the procuratorate directly instead"),
+                                 _text("reconsideration_reason", "复议或建议立案监督的理由", "Reasons")]),
     "police_reconsider": Form([
         Field("reconsider_outcome", "choice", required=True, choices=("filed", "maintained"),
               label_zh="复议决定（立案/维持不立案）", label_en="Answer"),
@@ -74,8 +76,10 @@ def open_transfer(ctx: ServiceContext, transfer, case_id: int, police_org_id: in
     """The report reached the head: 3 days to decide (第5条)."""
     case = get_case(ctx.session, case_id)
     base = {"case_id": case.id, "case_number": case.case_number, "organ_id": case.handling_org_id,
-            "police_org_id": police_org_id}
-    return _next(ctx, base, "o310_head_decide", "organ_id", "head_decision")
+            "subject_org_id": case.enforcement_subject_org_id, "police_org_id": police_org_id}
+    # 第5条: the 正职负责人 of the organ in whose name the case runs decides (第20条: the
+    # entrusting department for an entrusted item), so the period is that organ's.
+    return _next(ctx, base, "o310_head_decide", "subject_org_id", "head_decision")
 
 
 @service_task("crime.record_head")
@@ -109,7 +113,7 @@ def record_police(ctx: ServiceContext, transfer: dict, police_outcome: str, poli
                      missing_materials=_reason(police_reasons, "police_reasons", "材料不全"))
     if police_outcome == "filed":
         return _next(ctx, transfer, "o310_materials_handover", "organ_id", "hand_over_materials", police="filed")
-    return _next(ctx, transfer, "o310_reconsider_request", "organ_id", "ask_reconsideration", police="not_filed",
+    return _next(ctx, transfer, "o310_reconsider_request", "subject_org_id", "ask_reconsideration", police="not_filed",
                  police_reasons=_reason(police_reasons, "police_reasons", "不予立案"))
 
 
@@ -127,8 +131,13 @@ def record_materials(ctx: ServiceContext, transfer: dict) -> dict:
 
 
 @service_task("crime.record_reconsider_request")
-def record_reconsider_request(ctx: ServiceContext, transfer: dict, ask: bool, reason) -> dict:
-    """第9条: the organ may ask the police to reconsider within 3 days; they answer in 3."""
+def record_reconsider_request(ctx: ServiceContext, transfer: dict, ask: bool, reason,
+                              direct: bool | None = None) -> dict:
+    """第9条: the organ may ask the police to reconsider within 3 days (they answer in 3), or ask
+    the procuratorate for 立案监督 directly."""
+    if not ask and direct:
+        return _next(ctx, transfer, None, "organ_id", "", reconsideration=False,
+                     supervision=_reason(reason, "reconsideration_reason", "建议立案监督"))
     if not ask:
         return _next(ctx, transfer, None, "organ_id", "", reconsideration=False)
     return _next(ctx, transfer, "o310_reconsider_answer", "police_org_id", "police_reconsider",
@@ -137,16 +146,16 @@ def record_reconsider_request(ctx: ServiceContext, transfer: dict, ask: bool, re
 
 @service_task("crime.record_reconsider_answer")
 def record_reconsider_answer(ctx: ServiceContext, transfer: dict, outcome: str, reasons) -> dict:
-    """Filed on reconsideration → materials; maintained → 3 days to ask the procuratorate (第14条)."""
+    """Filed on reconsideration → materials; maintained → 3 days to ask the procuratorate (第9条)."""
     if outcome == "filed":
         return _next(ctx, transfer, "o310_materials_handover", "organ_id", "hand_over_materials", police="filed")
-    return _next(ctx, transfer, "o310_procuratorate_request", "organ_id", "ask_supervision",
+    return _next(ctx, transfer, "o310_procuratorate_request", "subject_org_id", "ask_supervision",
                  reconsider_reasons=reasons)
 
 
 @service_task("crime.record_supervision")
 def record_supervision(ctx: ServiceContext, transfer: dict, ask: bool, reason) -> dict:
-    """第9、14条: the organ asks the procuratorate for filing supervision, or lets the answer stand."""
+    """第9条: the organ asks the procuratorate for filing supervision, or lets the answer stand."""
     if ask:
         return _next(ctx, transfer, None, "organ_id", "", supervision=_reason(reason, "supervision_reason",
                                                                              "建议立案监督"))
@@ -179,6 +188,7 @@ def start_crime_transfer(session: Session, engine, actor: User, case_id: int, *,
             raise NotFound("未找到公安机关 / unknown public-security organ")
         check_officers(session, case.handling_org, officers, engine.clock.today(), article=f"{O310} 第5条")
         data = {"case_id": case.id, "organ_id": case.handling_org_id, "township_id": case.township_id,
+                "subject_org_id": case.enforcement_subject_org_id,
                 "police_org_id": police_org.id, "report": report.strip(),
                 "reporting_officer_ids": [o.user_id for o in officers], "ct": {}, **FORM_DEFAULTS}
         return processes.start(session, engine, PROCESS_ID, actor=actor, business_key=f"{case.case_number}/移送",
