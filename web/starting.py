@@ -66,7 +66,7 @@ def file_case(session: Session, engine, user: User, who: Principal, data: dict) 
         session, engine, user, item_code=data["item_code"], township=township, handling_org=handling,
         case_number=data["case_number"], party_name=data["party_name"], party_kind=data["party_kind"],
         facts_summary=data["facts_summary"], violation_on=data["violation_on"], officers=_officers(data),
-        harm=data["harm"])
+        harm=data["harm"], act_ended_on=data.get("act_ended_on"), discovered_on=data.get("discovered_on"))
     return Started("case_filing", case.instance_id, case.id)
 
 

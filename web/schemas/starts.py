@@ -81,6 +81,9 @@ class CaseFilingStart(BaseSchema):
     party_kind = choice(("citizen", "organization"))
     facts_summary = text(4000)
     violation_on = fields.Date(required=True, error_messages=DATE_MSG)
+    # 第36条: end of a continuing act, and the day the act was discovered (default: filing day).
+    act_ended_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG)
+    discovered_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG)
     harm = fields.Boolean(load_default=False, error_messages=BOOL_MSG)
     officers = officer_list()
 

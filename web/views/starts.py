@@ -73,6 +73,8 @@ def _menu_fields(kind: str) -> list[FormField]:
                 F("item_code", "事项编码"), F("case_number", "案号"), F("party_name", "当事人"),
                 F("party_kind", "当事人类型", "select", (("citizen", "公民"), ("organization", "法人或其他组织"))),
                 F("facts_summary", "案情摘要", "textarea"), F("violation_on", "违法行为发生日", "date"),
+                F("act_ended_on", "连续或继续状态的违法行为终了日（第36条）", "date", required=False),
+                F("discovered_on", "发现违法行为之日（第36条，默认立案日）", "date", required=False),
                 F("harm", "涉及公民生命健康安全、金融安全且有危害后果（追责期限五年，第36条）", "select", YES_NO, False),
                 F("officers", "执法人员（至少两名持有效执法证，第42条）", "multi", _officer_options(int(v) for v, _ in own))]
     if kind == "joint_enforcement":

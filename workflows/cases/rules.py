@@ -75,18 +75,38 @@ def limitation_ends(violation_on: date, harm: bool) -> date:
         return violation_on.replace(year=violation_on.year + years, day=28)
 
 
-def check_limitation(violation_on: date, filed_on: date, harm: bool) -> date:
-    """Refuse a filing after the limitation period (第36条) or on an act dated in the future."""
+def check_limitation(violation_on: date, filed_on: date, harm: bool, *,
+                     act_ended_on: date | None = None, discovered_on: date | None = None) -> date:
+    """第36条: counted from the act, or from the end of a continuing act, to its discovery.
+
+    Refuses dates out of order (an act after its discovery or filing, a discovery after the
+    filing, an end before the start) and an act discovered after the period ended.
+    """
+    discovered_on = discovered_on or filed_on
+    errors: dict[str, list[str]] = {}
     if violation_on > filed_on:
-        raise ValidationFailed({"violation_on": [
-            f"违法行为日期 {violation_on} 晚于立案日期 {filed_on} / the act is dated after the filing"]})
-    ends = limitation_ends(violation_on, harm)
-    if filed_on > ends:
+        errors["violation_on"] = [f"违法行为日期 {violation_on} 晚于立案日期 {filed_on} / the act is dated after the filing"]
+    if act_ended_on is not None and act_ended_on < violation_on:
+        errors["act_ended_on"] = [f"行为终了日期 {act_ended_on} 早于发生日期 {violation_on} / the act ends before it began"]
+    if discovered_on > filed_on:
+        errors["discovered_on"] = [f"发现日期 {discovered_on} 晚于立案日期 {filed_on} / discovered after the filing"]
+    elif discovered_on < violation_on:
+        errors["discovered_on"] = [f"发现日期 {discovered_on} 早于违法行为日期 {violation_on} / discovered before the act"]
+    if errors:
+        raise ValidationFailed(errors)
+    # 第36条: a continuing or repeated act (连续或者继续状态) counts from the day it ended.
+    counted_from = act_ended_on if act_ended_on is not None and act_ended_on <= discovered_on else violation_on
+    if act_ended_on is not None and act_ended_on > discovered_on:
+        counted_from = discovered_on  # still going on when discovered: within the period
+    ends = limitation_ends(counted_from, harm)
+    if discovered_on > ends:
         span = "五年" if harm else "二年"
         raise LegalRuleViolation(
-            f"违法行为发生于 {violation_on}，至 {filed_on} 已超过{span}追责时效（{ends} 届满），不再给予行政处罚 / "
-            f"the act of {violation_on} is past the limitation period that ended {ends}",
-            article=ART_36, violation_on=violation_on.isoformat(), limitation_ends=ends.isoformat())
+            f"违法行为自 {counted_from} 起算，至发现之日 {discovered_on} 已超过{span}追责时效（{ends} 届满），"
+            f"不再给予行政处罚 / the act counted from {counted_from} was discovered on {discovered_on}, after the "
+            f"limitation period ended {ends}",
+            article=ART_36, violation_on=violation_on.isoformat(), counted_from=counted_from.isoformat(),
+            discovered_on=discovered_on.isoformat(), limitation_ends=ends.isoformat())
     return ends
 
 

@@ -98,7 +98,8 @@ def _handling_role(org: Organization, roles: dict[OrgKind, Role]) -> Role:
 def file_case(session: Session, engine, actor: User, *, item_code: str, township: Organization,
               handling_org: Organization, case_number: str, party_name: str, party_kind: str,
               facts_summary: str, violation_on: date, officers: list[Officer], harm: bool = False,
-              filed_on: date | None = None) -> Case:
+              filed_on: date | None = None, act_ended_on: date | None = None,
+              discovered_on: date | None = None) -> Case:
     """立案: competence, limitation and officers checked first; nothing is written when one fails."""
     _check_party(party_name, party_kind, facts_summary)
     filed_on = filed_on or engine.clock.today()
@@ -111,7 +112,10 @@ def file_case(session: Session, engine, actor: User, *, item_code: str, township
             registry.department_may_act(session, item_code, township.id, filed_on)
         answer = registry.who(session, item_code, township.id, filed_on)
         check_competence(answer, handling_org)
-        check_limitation(violation_on, filed_on, harm)
+        # 第36条: counted to the day the act was discovered (the filing day when none is given).
+        discovered_on = discovered_on or filed_on
+        check_limitation(violation_on, filed_on, harm, act_ended_on=act_ended_on,
+                         discovered_on=discovered_on)
         check_officers(session, handling_org, officers, filed_on)
         case = Case(case_number=case_number, item_id=_item_id(session, answer.item_code),
                     township_id=township.id, handling_org_id=handling_org.id,
@@ -120,6 +124,7 @@ def file_case(session: Session, engine, actor: User, *, item_code: str, township
                     mode_at_filing=DelegationMode(answer.mode), filed_on=filed_on, party_name=party_name.strip(),
                     party_kind=PartyKind(party_kind), facts_summary=facts_summary.strip(),
                     status=CaseStatus.FILED, violation_on=violation_on, harm_to_life_health_finance=harm,
+                    act_ended_on=act_ended_on, discovered_on=discovered_on,
                     created_at=engine.clock.now(),
                     officers=[CaseOfficer(user_id=o.user_id, certificate_number=o.certificate_number)
                               for o in officers])
