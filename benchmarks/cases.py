@@ -21,8 +21,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.procedures.case_handling.steps  # noqa: F401  (registers the case forms and service tasks)
-import workflows.procedures.legal_review.steps  # noqa: F401
 from models import (
     Base,
     Delegation,
@@ -39,10 +37,11 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
+from workflows import procedures
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.rules import Officer
 from workflows.core.clock import FixedClock
-from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.core.services import ServiceRegistry
 from workflows.deadlines.rules import seed_deadline_rules
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready
@@ -50,6 +49,7 @@ from workflows.engine.serializer import full_serializer
 from workflows.procedures.case_handling.filing import FORM_DEFAULTS, file_case
 from workflows.tasks import processes
 
+SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "case_handling.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS = [  # (task, acting user key, form data) after the start (the filing)
@@ -191,7 +191,7 @@ def setup(folder: Path, services: ServiceRegistry):
     session = make_session_factory(db)()
     clock = FixedClock(NOW)
     users, data, town = build_world(session, clock)
-    engine = Engine(bpmn, clock, LegalCalendar(), services)
+    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS)
     engine.sync_definitions(session)
     session.commit()
     return db, session, engine, users, data, town

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.procedures.entrustment.steps  # noqa: F401  (registers the entrustment forms and service tasks)
 from models import (
     Base,
     EnforcementCertificate,
@@ -37,14 +36,16 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
+from workflows import procedures
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.clock import FixedClock
-from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
 from workflows.tasks import processes
 
+SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "entrustment.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS = [  # (task, acting user key, form data) after the start (the draft)
@@ -153,7 +154,7 @@ def setup(folder: Path, services: ServiceRegistry):
     session = make_session_factory(db)()
     clock = FixedClock(NOW)
     users, data = build_world(session, clock)
-    engine = Engine(bpmn, clock, LegalCalendar(), services)
+    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS)
     engine.sync_definitions(session)
     session.commit()
     return db, session, engine, users, data

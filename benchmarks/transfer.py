@@ -20,7 +20,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.procedures.case_transfer.steps  # noqa: F401  (registers forms and service tasks)
 from models import (
     Base,
     Case,
@@ -35,9 +34,10 @@ from models import (
     User,
 )
 from models.db import make_engine, make_session_factory
+from workflows import procedures
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.clock import FixedClock
-from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.core.services import ServiceRegistry
 from workflows.deadlines.rules import seed_deadline_rules
 from workflows.engine import Engine
 from workflows.engine.bare import complete_ready, deliver_events
@@ -45,6 +45,7 @@ from workflows.procedures.case_transfer.steps import transfer_case
 from workflows.registry.delegations import DelegationDraft, add_delegations
 from workflows.tasks import processes
 
+SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 FILES = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -158,7 +159,7 @@ def run(pairs: int) -> dict:
         clock = FixedClock(NOW)
         world = build_world(session, clock)
         calendar = LegalCalendar()
-        engine, bare = Engine(bpmn, clock, calendar, SERVICES), Engine(bpmn, clock, calendar, light_services())
+        engine, bare = Engine(bpmn, clock, calendar, SERVICES, FORMS), Engine(bpmn, clock, calendar, light_services(), FORMS)
         engine.sync_definitions(session)
         bare.sync_definitions(session)
         session.commit()

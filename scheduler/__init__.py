@@ -18,11 +18,10 @@ def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn
     defaults to $QUANZE_WEBHOOK_URL.
     """
     if engine is None:
-        from workflows.core.services import load_service_modules
-        from workflows.engine import Engine
         from workflows.engine.folder import bpmn_folder
+        from workflows.procedures import build_engine
 
-        engine = Engine(bpmn_folder(bpmn_dir), clock, calendar, services=load_service_modules())
+        engine = build_engine(bpmn_folder(bpmn_dir), clock, calendar)
     url = webhook_url if webhook_url is not None else os.environ.get(WEBHOOK_URL_ENV) or None
     runner = DeadlineScheduler(session_factory, clock, engine=engine, webhook_url=url,
                                sweep_seconds=sweep_seconds)

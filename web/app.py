@@ -59,20 +59,30 @@ class Wiring:
     workflow: object | None = None  # the workflows.engine.Engine, built on first use
     evidence_store: object | None = None  # a workflows.cases.storage.BlobStore
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _forms: object | None = None
 
     def workflow_engine(self):
         """The procedure engine, built and synced with bpmn/ once (on the first request needing it)."""
         with self._lock:
             if self.workflow is None:
                 from workflows.calendar.legal_calendar import LegalCalendar
-                from workflows.core.services import load_service_modules
-                from workflows.engine import Engine as WorkflowEngine
+                from workflows.procedures import build_engine
 
-                built = WorkflowEngine(self.bpmn_dir, self.clock, LegalCalendar(), load_service_modules())
+                built = build_engine(self.bpmn_dir, self.clock, LegalCalendar())
                 with self.session_factory() as session:
                     built.sync_definitions(session)
                 self.workflow = built
             return self.workflow
+
+    def forms(self):
+        """The user-task forms: the engine's when one is built, else the procedures' (no BPMN parse)."""
+        if self.workflow is not None:
+            return self.workflow.forms
+        if self._forms is None:
+            from workflows.procedures import forms
+
+            self._forms = forms()
+        return self._forms
 
 
 def _instance_path() -> str:

@@ -32,6 +32,11 @@ def today() -> date:
     return current_app.extensions["quanze"].clock.today()
 
 
+def forms():
+    """The user-task forms of every procedure (derived from workflows.procedures.ALL)."""
+    return current_app.extensions["quanze"].forms()
+
+
 def clock():
     """The injected clock itself."""
     return current_app.extensions["quanze"].clock

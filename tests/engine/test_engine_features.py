@@ -10,17 +10,17 @@ from models import HumanTask, ProcessDefinition, ProcessInstance
 from tests.support.engine_support import World, build_world
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.deadlines.periods import compute_due, shipped_rule_periods
 from workflows.engine import Engine
 from workflows.engine.definitions import check_folder
 from workflows.engine.scripting import StepContext
 from workflows.tasks import processes
 
-register_form("feature_callee", "check", Form([
+CHECK = Form([
     Field("verdict", "choice", required=True, choices=("pass", "fail"),
           label_zh="结论", label_en="Verdict"),
-]))
+])
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -60,6 +60,7 @@ def callee_xml(title: str = "核查 / check") -> str:
 def world(session, clock, tmp_path) -> World:
     """The engine test world plus a caller and a callee in two files."""
     w = build_world(session, clock, tmp_path)
+    w.engine.forms.register("feature_callee", "check", CHECK)
     (w.engine.bpmn_dir / "feature_caller.bpmn").write_text(caller_xml(), encoding="utf-8")
     (w.engine.bpmn_dir / "feature_callee.bpmn").write_text(callee_xml(), encoding="utf-8")
     w.engine.sync_definitions(session)
@@ -123,7 +124,7 @@ def test_called_files_are_stored_hashed_and_pinned_with_the_caller(session, worl
     assert _task(session, old.id).title == "核查 / check"
     # A fresh engine (empty spec cache, no live workflows) restores the old instance from the
     # stored definition and its stored callee.
-    fresh = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services)
+    fresh = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services, world.engine.forms)
     fresh.sync_definitions(session)
     session.commit()
     processes.complete(session, fresh, _task(session, old.id).id, world.officer,
@@ -191,7 +192,7 @@ def test_a_timer_behind_an_event_based_gateway_sets_next_wake_and_fires(session,
     row = session.get(ProcessInstance, instance.id)
     assert (row.status, row.next_wake_at) == ("waiting", due)
     clock.set(due)
-    fresh = Engine(race.engine.bpmn_dir, clock, LegalCalendar(), race.services)  # loads the blob
+    fresh = Engine(race.engine.bpmn_dir, clock, LegalCalendar(), race.services, race.engine.forms)  # loads the blob
     fresh.sync_definitions(session)
     session.commit()
     assert processes.wake_due_instances(session, fresh, clock.now()) == 1

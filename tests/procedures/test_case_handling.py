@@ -16,7 +16,7 @@ from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.rules import Officer
 from workflows.core.errors import Conflict, LegalRuleViolation, ValidationFailed
 from workflows.deadlines.figures import deadline_figures
-from workflows.engine import Engine
+from workflows.procedures import build_engine
 from workflows.procedures.case_handling.filing import (
     extend_decision_clock,
     pause_decision_clock,
@@ -310,7 +310,7 @@ def test_save_and_reload_at_every_wait_state_with_a_fresh_engine(session, c):
     for step in (("review", "reviewer", {"review_result": "return", "review_opinion": "补充"}),
                  ("supplement", "zk_officer2", {"supplement_note": "已补充"}),
                  ("review", "reviewer", {"review_result": "pass", "review_opinion": "同意"})):
-        c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+        c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
         c.engine.sync_definitions(session)
         session.commit()
         blob = c.instance(session, iid).state

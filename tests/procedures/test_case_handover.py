@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-import workflows.procedures.case_transfer.steps  # noqa: F401  (registers forms and service tasks)
 from models import AuditEvent, Case, CaseTransfer, Deadline, HumanTask, ProcessInstance, Role
 from tests.support.case_world import build_case_county
 from tests.support.procedure_world import _user, fingerprint, in_transaction

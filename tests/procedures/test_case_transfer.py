@@ -23,8 +23,8 @@ from tests.support.procedure_world import in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
 from workflows.deadlines.figures import deadline_figures
-from workflows.engine import Engine
 from workflows.jobs.firing import fire_due
+from workflows.procedures import build_engine
 from workflows.procedures.case_transfer.steps import transfer_case, transfer_in_progress
 from workflows.registry.delegations import DelegationDraft, add_delegations
 from workflows.tasks import processes
@@ -170,7 +170,7 @@ def test_both_instances_reload_at_every_wait_state(session_factory, session, wor
              ("designate", "approver", {"designated_org_id": world.orgs["nyj"].id, "designation_note": "原部门"})]
     for name, user, data in steps:
         with session_factory() as fresh:
-            world.engine = Engine(world.engine.bpmn_dir, world.clock, LegalCalendar())
+            world.engine = build_engine(world.engine.bpmn_dir, world.clock, LegalCalendar())
             world.engine.sync_definitions(fresh)
             fresh.commit()
             task_id = world.task(fresh, receiver, name).id

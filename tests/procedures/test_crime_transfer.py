@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-import workflows.procedures.crime_transfer.steps  # noqa: F401  (registers forms and service tasks)
 from models import Case, Deadline
 from tests.support.case_world import build_case_county, file, officers
 from tests.support.procedure_world import fingerprint, in_transaction

@@ -11,7 +11,7 @@ from models import AuditEvent, Delegation, DelegationStatus, Document, HumanTask
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
-from workflows.engine import Engine
+from workflows.procedures import build_engine
 from workflows.procedures.entrustment.steps import revoke_entrustment, start_entrustment
 from workflows.registry import powers as registry
 from workflows.tasks import processes
@@ -200,7 +200,7 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
         iid = _start(s, c)
 
     def fresh(s):
-        c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+        c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
         c.engine.sync_definitions(s)
         s.commit()
 

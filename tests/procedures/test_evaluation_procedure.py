@@ -11,8 +11,8 @@ from models import Delegation, DelegationStatus
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import PermissionDenied, ValidationFailed
-from workflows.engine import Engine
 from workflows.engine.scripting import StepContext
+from workflows.procedures import build_engine
 from workflows.procedures.evaluation.steps import case_handler, start_evaluation
 from workflows.registry import powers as registry
 from workflows.registry.delegations import DelegationDraft, add_delegations
@@ -164,7 +164,7 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
              ("evaluation_decision", "approver", DECISION)]
     for name, user, data in steps:
         with session_factory() as s:
-            c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+            c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
             c.engine.sync_definitions(s)
             s.commit()
             c.act(s, iid, name, user, data)

@@ -11,7 +11,7 @@ from models import Delegation, Document
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
-from workflows.engine import Engine
+from workflows.procedures import build_engine
 from workflows.procedures.grant.steps import start_grant
 from workflows.registry import powers as registry
 from workflows.tasks import processes
@@ -133,7 +133,7 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
         iid = _start(s, c)
 
     def step(name: str, user: str, data: dict) -> None:
-        c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+        c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
         with session_factory() as s:
             c.engine.sync_definitions(s)
             s.commit()
@@ -146,7 +146,7 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
     step("county_decision", "approver", {"county_decision": "approve", "effective_on": "2026-04-01"})
     step("publish_decision", "approver", {"published_on": "2026-03-03", "publication_channel": "网站"})
     step("handover_training", "cgj_officer", {"handover_on": "2026-03-10", "trained_officers": 8})
-    c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+    c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
     with session_factory() as s:
         c.engine.sync_definitions(s)
         s.commit()

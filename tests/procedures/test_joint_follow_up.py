@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-import workflows.procedures.case_handling.steps  # noqa: F401  (registers forms and service tasks)
 import workflows.procedures.legal_review.steps  # noqa: F401
 from models import Case, HumanTask, JointFinding, ProcessInstance, Role
 from tests.support.case_world import CASE_FILES

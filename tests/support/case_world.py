@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-import workflows.procedures.case_handling.steps  # noqa: F401  (registers forms and service tasks)
 import workflows.procedures.legal_review.steps  # noqa: F401
 from models import Delegation, DelegationMode, DelegationStatus, OrgKind, PowerItem, Role, User
 from tests.support.procedure_world import BPMN_DIR, County, _item, _org, _user, in_transaction

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.procedures.case_transfer.steps  # noqa: F401  (registers forms and service tasks)
 import workflows.procedures.duty_access.steps  # noqa: F401
 import workflows.procedures.joint_enforcement.steps  # noqa: F401
 import workflows.procedures.mutual_notification.steps  # noqa: F401

@@ -9,28 +9,38 @@ from pathlib import Path
 
 from models import EnforcementCertificate, Membership, Organization, OrgKind, Role, User
 from workflows.calendar.legal_calendar import LegalCalendar
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form, FormRegistry
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 
 BPMN_SRC = Path(__file__).parent / "bpmn"
 
 # Forms of the test process (engine_demo.bpmn).
-register_form("engine_demo", "draft", Form([
-    Field("title", "str", required=True, max_length=60, label_zh="标题", label_en="Title"),
-    Field("item_codes", "item_codes", required=True, label_zh="事项", label_en="Items"),
-    Field("term_end", "date", label_zh="期限届满", label_en="Term end"),
-]))
-register_form("engine_demo", "opinion", Form([
-    Field("agrees", "bool", required=True, label_zh="是否同意", label_en="Agrees"),
-    Field("team_size", "int", min=0, max=500, label_zh="执法队人数", label_en="Team size"),
-    Field("opinion", "text", max_length=200, label_zh="意见", label_en="Opinion"),
-]))
-register_form("engine_demo", "review", Form([
-    Field("decision", "choice", required=True, choices=("approve", "return"),
-          label_zh="审核结论", label_en="Decision"),
-    Field("fee", "decimal", min=0, label_zh="金额", label_en="Amount"),
-]))
+DEMO_FORMS = {
+    "draft": Form([
+        Field("title", "str", required=True, max_length=60, label_zh="标题", label_en="Title"),
+        Field("item_codes", "item_codes", required=True, label_zh="事项", label_en="Items"),
+        Field("term_end", "date", label_zh="期限届满", label_en="Term end"),
+    ]),
+    "opinion": Form([
+        Field("agrees", "bool", required=True, label_zh="是否同意", label_en="Agrees"),
+        Field("team_size", "int", min=0, max=500, label_zh="执法队人数", label_en="Team size"),
+        Field("opinion", "text", max_length=200, label_zh="意见", label_en="Opinion"),
+    ]),
+    "review": Form([
+        Field("decision", "choice", required=True, choices=("approve", "return"),
+              label_zh="审核结论", label_en="Decision"),
+        Field("fee", "decimal", min=0, label_zh="金额", label_en="Amount"),
+    ]),
+}
+
+
+def demo_forms() -> FormRegistry:
+    """The forms of engine_demo.bpmn, in a registry of their own."""
+    forms = FormRegistry()
+    for task, form in DEMO_FORMS.items():
+        forms.register("engine_demo", task, form)
+    return forms
 
 
 @dataclass
@@ -89,7 +99,7 @@ def build_world(session, clock, tmp_path: Path) -> World:
         return {"recorded": summary}
 
     services.register("tests.record_outcome", record_outcome)
-    engine = Engine(bpmn_dir, clock, LegalCalendar(), services)
+    engine = Engine(bpmn_dir, clock, LegalCalendar(), services, demo_forms())
     engine.sync_definitions(session)
     return World(engine, services, calls, dept, township, legal, officer, leader, reviewer,
                  outsider)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import workflows.procedures.entrustment.steps  # noqa: F401  (registers forms and service tasks)
 import workflows.procedures.evaluation.steps  # noqa: F401
 import workflows.procedures.grant.steps  # noqa: F401
 from models import (
@@ -27,6 +26,7 @@ from models import (
 )
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.engine import Engine
+from workflows.procedures import build_engine
 from workflows.tasks import processes
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
@@ -123,7 +123,7 @@ def build_county(session, clock, tmp_path: Path) -> County:
     bpmn.mkdir()
     for name in PROCEDURES:
         shutil.copy(BPMN_DIR / name, bpmn / name)
-    county = County(Engine(bpmn, clock, LegalCalendar()), clock)
+    county = County(build_engine(bpmn, clock, LegalCalendar()), clock)
     o, u = county.orgs, county.users
     with session.begin():
         o["county"] = _org(session, "故城县人民政府", OrgKind.COUNTY_GOVERNMENT, "故城县")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from workflows.core.errors import ValidationFailed
-from workflows.core.forms import Field, Form, form_for, register_form, validate
+from workflows.core.forms import Field, Form, FormRegistry, validate
 
 FORM = Form([
     Field("name", "str", required=True, max_length=5, label_zh="名称", label_en="Name"),
@@ -60,10 +60,12 @@ def test_duplicate_item_codes_and_bad_shapes():
 
 def test_registry_lookup_and_form_key_override():
     """A form is found by (process id, task id) or by an explicit formKey."""
-    register_form("forms_test", "task_a", FORM)
-    assert form_for("forms_test", "task_a") is FORM
-    assert form_for("other", "x", form_key="forms_test.task_a") is FORM
-    assert form_for("forms_test", "missing").fields == []
+    forms = FormRegistry()
+    forms.register("forms_test", "task_a", FORM)
+    assert forms.form_for("forms_test", "task_a") is FORM
+    assert forms.form_for("other", "x", form_key="forms_test.task_a") is FORM
+    assert forms.form_for("forms_test", "missing").fields == []
+    assert forms.has("forms_test", "task_a") and not forms.has("forms_test", "missing")
     assert FORM.to_dict()["fields"][0]["label_zh"] == "名称"
 
 

@@ -21,9 +21,10 @@ from models import (
     User,
 )
 from tests.support.webapp import CSRF_RE, login
-from workflows.accounts.access import START_RULES, principal_for, start_grants
+from workflows.accounts.access import principal_for
 from workflows.accounts.signin import issue_token
 from workflows.cases.rules import Officer
+from workflows.procedures import start_grants, starts
 from workflows.procedures.case_handling.filing import file_case
 from workflows.sample.gucheng import DEMO_USERS
 
@@ -143,7 +144,7 @@ def _expectations(endpoint: str, username: str | None, rule, kind: str | None = 
             not username.startswith("qh"):
         return {404}  # the 青罕镇 case is outside their organization
     procedure = _start_kind(endpoint, rule, kind)
-    if procedure in START_RULES and not start_grants(_PRINCIPALS[username], procedure):
+    if procedure in starts() and not start_grants(_PRINCIPALS[username], procedure):
         return {403}
     scoped = set(rule.arguments) & {"township_id", "delegation_id"}
     if username in TOWNSHIP_USERS and scoped:

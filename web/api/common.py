@@ -8,7 +8,8 @@ from flask import abort
 from marshmallow import RAISE
 
 from web.auth import current_principal
-from workflows.accounts.access import Principal, start_grants
+from workflows.accounts.access import Principal
+from workflows.procedures import start_grants
 from workflows.registry.browse import Page
 
 BEARER = [{"bearer": []}]

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from models import OrgKind, User
 from web.api.common import BEARER, QUERY, caller, may_start, require_token
 from web.api.openapi import NO_NUL
-from web.requests import db, end_reads, now
+from web.requests import db, end_reads, forms, now
 from web.schemas.common import BaseSchema
 from web.views.procedures import EntrustmentStart
 from web.views.tasks import InboxArgs
@@ -157,7 +157,7 @@ class Complete(MethodView):
         """Validate every field at once (422 lists them all), run the step, return the instance."""
         user, engine = _prepare(task_id)
         instance = processes.complete(db(), engine, task_id, user, body["data"])
-        return instance_view(db(), caller(), instance.id)
+        return instance_view(db(), caller(), instance.id, forms())
 
 
 @blp.route("/instances/<int:instance_id>")
@@ -168,7 +168,7 @@ class Instance(MethodView):
     @blp.response(200, InstanceOut)
     def get(self, instance_id: int):
         """The instance with tasks, audit history and document ids (404 outside scope)."""
-        return instance_view(db(), caller(), instance_id)
+        return instance_view(db(), caller(), instance_id, forms())
 
 
 @blp.route("/procedures/entrustment")
@@ -189,4 +189,4 @@ class StartEntrustment(MethodView):
             db(), engine, user, department, township, data["item_codes"], authority=data["authority"],
             term_start=data["term_start"].isoformat(), term_end=data["term_end"].isoformat(),
             responsibilities=data["responsibilities"], supervision=data["supervision"])
-        return instance_view(db(), caller(), instance.id)
+        return instance_view(db(), caller(), instance.id, forms())

@@ -11,10 +11,10 @@ from web.cli.common import echo_json, report_errors
 
 def _check_errors(bpmn_dir: str):
     # Imported lazily: loading SpiffWorkflow is not free and `quanze --help` should not pay it.
-    from workflows.core.services import load_service_modules
     from workflows.engine.definitions import check_folder
+    from workflows.procedures import services
 
-    return check_folder(bpmn_dir, load_service_modules())
+    return check_folder(bpmn_dir, services())
 
 
 def register(cli: click.Group) -> None:

@@ -51,12 +51,11 @@ def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str | None, webhook_url
 
 def _run_once(state, calendar, bpmn_dir: Path, webhook_url: str | None) -> None:
     """One catch-up pass and one webhook pass, as a cron job would run them."""
-    from workflows.core.services import load_service_modules
-    from workflows.engine import Engine
     from workflows.jobs import webhooks
     from workflows.jobs.due_work import run_due_work
+    from workflows.procedures import build_engine
 
-    engine = Engine(bpmn_dir, state.clock, calendar, services=load_service_modules())
+    engine = build_engine(bpmn_dir, state.clock, calendar)
     with state.session() as session:
         report = run_due_work(session, state.clock, engine=engine, webhook_url=webhook_url)
         delivered = webhooks.deliver_due(session, state.clock)

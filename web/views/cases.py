@@ -6,13 +6,13 @@ from flask import Blueprint, render_template, request
 
 from models import Role
 from web.auth import login_required, principal
-from web.requests import db
+from web.requests import db, forms
 from web.schemas.common import PageArgs, load
-from workflows.accounts.access import start_grants
 from workflows.cases.browse import case_deadlines, case_transfers, list_cases, visible_case
 from workflows.cases.documents import case_documents
 from workflows.cases.evidence import case_evidence
 from workflows.core.errors import NotFound
+from workflows.procedures import CASE, start_grants, starts
 from workflows.tasks.inbox import instance_view
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -42,11 +42,11 @@ def render_case(case_id: int, errors: dict | None = None, values=None, status: i
     view = None
     if case.instance_id is not None:
         try:
-            view = instance_view(db(), me, case.instance_id)
+            view = instance_view(db(), me, case.instance_id, forms())
         except NotFound:
             view = None
     may = {kind: case.handling_org_id in {g.org_id for g in start_grants(me, kind)}
-           for kind in ("crime_transfer", "case_transfer")}
+           for kind in starts(CASE)}
     may["evidence"] = any(me.has_role(role, case.handling_org_id) for role in OFFICER_ROLES)
     return render_template("cases/detail.html", case=case, deadlines=case_deadlines(db(), case),
                            transfers=case_transfers(db(), case.id), view=view, may=may,

@@ -10,9 +10,9 @@ from web.auth import login_required, principal
 from web.requests import db, end_reads
 from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
 from web.views.tasks import acting_user, workflow_engine
-from workflows.accounts.access import start_grants, startable
 from workflows.core.directory import find_org
 from workflows.core.errors import QuanzeError
+from workflows.procedures import start_grants, startable
 from workflows.procedures.entrustment import steps as entrustment
 from workflows.procedures.grant import steps as grant
 from workflows.registry.browse import ItemFilter, search_items, townships

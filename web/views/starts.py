@@ -14,9 +14,9 @@ from web.schemas import starts as schemas
 from web.schemas.common import form_dict, load
 from web.starting import CASE_RUNNERS, MENU_RUNNERS, Started
 from web.views.tasks import acting_user, workflow_engine
-from workflows.accounts.access import start_grants
 from workflows.cases.browse import certified_officers, orgs_of_kind, visible_case
 from workflows.core.errors import QuanzeError
+from workflows.procedures import start_grants
 from workflows.procedures.case_transfer.steps import competent_receiver
 from workflows.procedures.mutual_notification.steps import KINDS
 from workflows.procedures.work_order.steps import SOURCES, URGENCIES
@@ -164,8 +164,7 @@ def _competence(form: dict):
         return None
 
 
-@bp.route("/procedures/<any(evaluation, case_filing, joint_enforcement, mutual_notification, work_order,"
-          " duty_access):kind>", methods=["GET", "POST"])
+@bp.route(f"/procedures/<any({', '.join(MENU_RUNNERS)}):kind>", methods=["GET", "POST"])
 @login_required
 def start(kind: str):
     """The start form of a menu procedure; 403 for users who may not start it."""
@@ -191,7 +190,7 @@ def start(kind: str):
                    competence=_competence(request.form))
 
 
-@bp.route("/cases/<int:case_id>/<any(crime_transfer, case_transfer):kind>", methods=["GET", "POST"])
+@bp.route(f"/cases/<int:case_id>/<any({', '.join(CASE_RUNNERS)}):kind>", methods=["GET", "POST"])
 @login_required
 def start_for_case(case_id: int, kind: str):
     """Crime transfer or case transfer of a case the user's organ handles."""

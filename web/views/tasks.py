@@ -20,13 +20,12 @@ from marshmallow import EXCLUDE, fields, validate
 from models import User
 from web.auth import login_required, principal
 from web.labels import bilingual
-from web.requests import db, end_reads, now
+from web.requests import db, end_reads, forms, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
 from web.views.diagrams import diagram_context
 from workflows.cases.evidence import instance_evidence
 from workflows.core.errors import ValidationFailed
-from workflows.core.forms import form_for
 from workflows.procedures.entrustment import steps as entrustment
 from workflows.tasks import processes
 from workflows.tasks.inbox import (
@@ -89,8 +88,8 @@ def inbox_page():
 
 def _task_page(task_id: int, errors=None, values=None, status=200):
     task = visible_task(db(), principal(), task_id)
-    view = instance_view(db(), principal(), task.instance_id)
-    form = form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
+    view = instance_view(db(), principal(), task.instance_id, forms())
+    form = forms().form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
     return render_template("tasks/task.html", task=task, view=view, form=form, errors=errors or {},
                            values=values or {}, now=now(), me=principal(),
                            evidence=instance_evidence(db(), task.instance_id)), status
@@ -128,8 +127,8 @@ def release(task_id: int):
 def complete(task_id: int):
     """Submit the form; every field error is shown at once and nothing is written."""
     task = visible_task(db(), principal(), task_id)
-    view_process = instance_view(db(), principal(), task.instance_id)["process_id"]
-    form = form_for(view_process, task.task_spec_name, task.form_key).to_dict()
+    view_process = instance_view(db(), principal(), task.instance_id, forms())["process_id"]
+    form = forms().form_for(view_process, task.task_spec_name, task.form_key).to_dict()
     nul = {k: ["含有非法字符 / contains a NUL character"] for k, v in request.form.items() if "\x00" in v}
     if nul:
         return _task_page(task_id, errors=nul, values=request.form, status=422)
@@ -153,7 +152,7 @@ def complete(task_id: int):
 @login_required
 def instance(instance_id: int):
     """The instance: its diagram with element states, its tasks, documents and audit trail."""
-    view = instance_view(db(), principal(), instance_id)
+    view = instance_view(db(), principal(), instance_id, forms())
     return render_template("tasks/instance.html", view=view, now=now(), **diagram_context(view))
 
 
@@ -170,7 +169,7 @@ class RevokeForm(BaseSchema):
 @login_required
 def revoke(instance_id: int):
     """The entrusting department revokes an entrustment with its reasons (委托机关可随时撤销)."""
-    view = instance_view(db(), principal(), instance_id)
+    view = instance_view(db(), principal(), instance_id, forms())
     data, errors = load(RevokeForm(), form_dict(request.form))
     if not errors:
         user, engine = acting_user(), workflow_engine()
@@ -181,7 +180,7 @@ def revoke(instance_id: int):
             return redirect(url_for("tasks.instance", instance_id=instance_id))
         except ValidationFailed as exc:
             errors = exc.errors
-        view = instance_view(db(), principal(), instance_id)
+        view = instance_view(db(), principal(), instance_id, forms())
     return render_template("tasks/instance.html", view=view, now=now(), errors=errors,
                            values=request.form, **diagram_context(view)), 422
 

@@ -158,46 +158,19 @@ def can_view_instance(principal: Principal, township_id: int | None, department_
         department_id is not None and department_id in principal.department_ids)
 
 
-# Who may start which procedure, as (role, kind of organization the role is held in).
-# 立案 and 移送 are acts of the handling organ: its officers (行政处罚法 第42条); a township's
-# leader also signs notices and takes in tickets for the township (首接负责制).
-_DEPT_OFFICER = (Role.COUNTY_OFFICER, OrgKind.COUNTY_DEPARTMENT)
-_TOWN_OFFICER = (Role.TOWNSHIP_OFFICER, OrgKind.TOWNSHIP)
-_TOWN_LEADER = (Role.TOWNSHIP_LEADER, OrgKind.TOWNSHIP)
-START_RULES: dict[str, tuple[tuple[Role, OrgKind], ...]] = {
-    "entrustment": (_DEPT_OFFICER,),
-    "grant": (_DEPT_OFFICER,),
-    "duty_access": (_DEPT_OFFICER,),
-    "evaluation": ((Role.COUNTY_APPROVER, OrgKind.COUNTY_GOVERNMENT),),
-    "case_filing": (_TOWN_OFFICER, _DEPT_OFFICER),
-    "crime_transfer": (_TOWN_OFFICER,),
-    "case_transfer": (_TOWN_OFFICER, _TOWN_LEADER, _DEPT_OFFICER),
-    "joint_enforcement": (_TOWN_OFFICER, _DEPT_OFFICER),
-    "mutual_notification": (_TOWN_OFFICER, _TOWN_LEADER, _DEPT_OFFICER),
-    "work_order": (_TOWN_OFFICER, _TOWN_LEADER),
-}
-# Procedures started from a case page rather than the start menu.
-CASE_PROCEDURES = ("crime_transfer", "case_transfer")
-
-
-def start_grants(principal: Principal, procedure: str) -> list[Grant]:
-    """The roles held in organizations in whose name the user may start the procedure."""
-    allowed = START_RULES.get(procedure, ())
+def start_grants(principal: Principal, rules: tuple[tuple[Role, OrgKind], ...]) -> list[Grant]:
+    """The roles held in organizations in whose name the user may start (rules: role, org kind)."""
     seen: dict[int, Grant] = {}
     for g in principal.grants:
-        if (g.role, g.org_kind) in allowed:
+        if (g.role, g.org_kind) in rules:
             seen.setdefault(g.org_id, g)
     return list(seen.values())
 
 
-def startable(principal: Principal) -> list[str]:
-    """Procedures the start menu offers the user (case procedures start from a case)."""
-    return [p for p in START_RULES if p not in CASE_PROCEDURES and start_grants(principal, p)]
-
-
-def require_start(principal: Principal, procedure: str, org_id: int | None = None) -> None:
+def require_start(principal: Principal, procedure: str, rules: tuple[tuple[Role, OrgKind], ...],
+                  org_id: int | None = None) -> None:
     """PermissionDenied unless the user may start the procedure (in that organization, if named)."""
-    orgs = {g.org_id for g in start_grants(principal, procedure)}
+    orgs = {g.org_id for g in start_grants(principal, rules)}
     if not orgs or (org_id is not None and org_id not in orgs):
         raise PermissionDenied(f"无权以该机关发起此流程：{procedure} / you may not start {procedure} "
                                f"for this organization", procedure=procedure, organization_id=org_id)

@@ -52,21 +52,29 @@ class Form:
         return {"fields": [f.to_dict() for f in self.fields]}
 
 
-_REGISTRY: dict[tuple[str, str], Form] = {}
 EMPTY_FORM = Form([])
 
 
-def register_form(process_id: str, task_name: str, form: Form) -> Form:
-    """Declare the form of a user task (process id, BPMN task id)."""
-    _REGISTRY[(process_id, task_name)] = form
-    return form
+class FormRegistry:
+    """(process id, BPMN task id) → form; the composition root builds it from the procedure list."""
 
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, str], Form] = {}
 
-def form_for(process_id: str, task_name: str, form_key: str | None = None) -> Form:
-    """The registered form; a `formKey` 'process.task' overrides the lookup; none → empty form."""
-    if form_key:
-        process_id, _, task_name = form_key.rpartition(".")
-    return _REGISTRY.get((process_id, task_name), EMPTY_FORM)
+    def register(self, process_id: str, task_name: str, form: Form) -> Form:
+        """Declare the form of a user task (process id, BPMN task id)."""
+        self._forms[(process_id, task_name)] = form
+        return form
+
+    def has(self, process_id: str, task_name: str) -> bool:
+        """True when the task has a declared form (an empty, form-less one counts)."""
+        return (process_id, task_name) in self._forms
+
+    def form_for(self, process_id: str, task_name: str, form_key: str | None = None) -> Form:
+        """The registered form; a `formKey` 'process.task' overrides the lookup; none → empty form."""
+        if form_key:
+            process_id, _, task_name = form_key.rpartition(".")
+        return self._forms.get((process_id, task_name), EMPTY_FORM)
 
 
 def _label(f: Field) -> str:

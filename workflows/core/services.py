@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-
-# Modules whose @service_task functions the engine may call; imported by load_service_modules().
-SERVICE_MODULES: tuple[str, ...] = (
-    "workflows.procedures.grant.steps",
-    "workflows.procedures.entrustment.steps",
-    "workflows.procedures.evaluation.steps",
-    "workflows.procedures.case_handling.steps",
-    "workflows.procedures.legal_review.steps",
-    "workflows.procedures.crime_transfer.steps",
-    "workflows.procedures.case_transfer.steps",
-    "workflows.procedures.joint_enforcement.steps",
-    "workflows.procedures.mutual_notification.steps",
-    "workflows.procedures.work_order.steps",
-    "workflows.procedures.duty_access.steps",
-)
 
 
 @dataclass(frozen=True)
@@ -74,21 +58,38 @@ class ServiceRegistry:
         return set(self._functions)
 
 
-SERVICES = ServiceRegistry()
-
-
-def service_task(name: str, registry: ServiceRegistry = SERVICES):
-    """Decorator: allow BPMN service tasks named `name` to call this function."""
+def service_task(name: str):
+    """Decorator: mark a function as the service task `name`; registering is the composition root's."""
 
     def decorate(fn: ServiceFn) -> ServiceFn:
-        registry.register(name, fn)
+        fn.service_task_name = name
         return fn
 
     return decorate
 
 
-def load_service_modules(modules: tuple[str, ...] = SERVICE_MODULES) -> ServiceRegistry:
-    """Import the modules that declare service tasks (at the composition root, not at import)."""
+def marked_services(*modules) -> dict[str, ServiceFn]:
+    """Operator name → function for every @service_task function defined in the modules."""
+    found: dict[str, ServiceFn] = {}
     for module in modules:
-        importlib.import_module(module)
-    return SERVICES
+        for value in vars(module).values():
+            name = getattr(value, "service_task_name", None)
+            if callable(value) and isinstance(name, str) and value.__module__ == module.__name__:
+                found[name] = value
+    return found
+
+
+def registry_of(services: Iterable[tuple[str, ServiceFn]]) -> ServiceRegistry:
+    """A registry holding the given (name, function) pairs; a name bound twice is an error."""
+    registry = ServiceRegistry()
+    for name, fn in services:
+        registry.register(name, fn)
+    return registry
+
+
+def services_of(*functions: ServiceFn) -> dict[str, ServiceFn]:
+    """Operator name → function for the given @service_task functions (a subset of a module)."""
+    found = {getattr(fn, "service_task_name", None): fn for fn in functions}
+    if None in found:
+        raise ValueError(f"not a service task: {found[None].__qualname__}")
+    return found

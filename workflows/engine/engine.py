@@ -15,7 +15,8 @@ from models import ProcessDefinition, ProcessInstance
 from workflows.core.audit import append
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound, QuanzeError, ValidationFailed
-from workflows.core.services import SERVICES, ServiceRegistry
+from workflows.core.forms import FormRegistry
+from workflows.core.services import ServiceRegistry
 from workflows.engine.definitions import (
     bpmn_files,
     check_folder,
@@ -71,11 +72,13 @@ class Engine:
     """Runs BPMN procedures from `bpmn_dir` on the injected clock and legal calendar."""
 
     def __init__(self, bpmn_dir: str | Path, clock, calendar: Calendar | None = None,
-                 services: ServiceRegistry | None = None) -> None:
+                 services: ServiceRegistry | None = None, forms: FormRegistry | None = None) -> None:
         self.bpmn_dir = Path(bpmn_dir)
         self.clock = clock
         self.calendar = calendar
-        self.services = services if services is not None else SERVICES
+        # Both registries come from the composition root (workflows.procedures); none → empty.
+        self.services = services if services is not None else ServiceRegistry()
+        self.forms = forms if forms is not None else FormRegistry()
         self.sandbox = Sandbox(build_helpers(clock, calendar))
         self.serializer = StateSerializer()
         self.live = LiveWorkflows()  # committed workflows, reused while their row is unchanged

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from models import Organization, OrgKind, Role
 from workflows.core.errors import QuanzeError
-from workflows.core.forms import EMPTY_FORM, form_for
+from workflows.core.forms import EMPTY_FORM, FormRegistry
 
 OrgKindLookup = Callable[[int], str | None]
 
@@ -118,19 +118,20 @@ def _role_for(task_spec, role: str | None, org_id: int, org_kind: OrgKindLookup 
     return role
 
 
-def own_form_key(task_spec) -> str | None:
+def own_form_key(task_spec, forms: FormRegistry | None) -> str | None:
     """'process.task' of the task's own process when a form is registered there.
 
     A task inside a called process (e.g. legal_review) finds its form under that process,
     not under the instance's top process; other tasks keep the top-process lookup.
     """
     process = getattr(getattr(task_spec, "_wf_spec", None), "name", None)
-    if process and form_for(process, task_spec.name) is not EMPTY_FORM:
+    if process and forms is not None and forms.form_for(process, task_spec.name) is not EMPTY_FORM:
         return f"{process}.{task_spec.name}"
     return None
 
 
-def assign(task_spec, data, org_kind: OrgKindLookup | None = None) -> Assignment:
+def assign(task_spec, data, org_kind: OrgKindLookup | None = None,
+           forms: FormRegistry | None = None) -> Assignment:
     """The role and organization for a ready user task, from its lane, properties and data."""
     role, key = _role_and_key(task_spec)
     problem = assignment_problem(task_spec)
@@ -148,6 +149,6 @@ def assign(task_spec, data, org_kind: OrgKindLookup | None = None) -> Assignment
         organization_id=org_id,
         title=props.get("title") or task_spec.bpmn_name or task_spec.name,
         needs_certificate=props.get("needsCertificate", "").lower() == "true",
-        form_key=props.get("formKey") or own_form_key(task_spec),
+        form_key=props.get("formKey") or own_form_key(task_spec, forms),
         due_expression=props.get("due"),
     )

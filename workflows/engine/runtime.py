@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models import HumanTask, ProcessInstance, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, NotFound, QuanzeError
-from workflows.core.forms import form_for, validate
+from workflows.core.forms import validate
 from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages
@@ -152,7 +152,7 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
     """Check, run and save one task completion inside the caller's unit of work."""
     _require_open(row)
     check_may_act(session, row, user, engine.clock.today())
-    cleaned = validate(form_for(instance.process_id, row.task_spec_name, row.form_key), data)
+    cleaned = validate(engine.forms.form_for(instance.process_id, row.task_spec_name, row.form_key), data)
     expected = instance.version
     step = StepContext(session, instance.id, instance.business_key, user.id)
     workflow = engine.load(session, instance, step)

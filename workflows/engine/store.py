@@ -251,7 +251,7 @@ class InstanceData:
 
 def _create_row(connection, instance, workflow, engine, task_id, task, now):
     """Insert the row of one newly ready user task; returns its id."""
-    who = assign(task.task_spec, InstanceData(task), org_kind_lookup(connection))
+    who = assign(task.task_spec, InstanceData(task), org_kind_lookup(connection), engine.forms)
     due_at = None
     if who.due_expression:
         due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))

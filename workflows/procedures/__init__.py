@@ -1,1 +1,81 @@
-"""One package per procedure, named as its BPMN file, and the one list of all procedures."""
+"""One package per procedure, named as its BPMN file, and the one list of all procedures.
+
+`ALL` is the only place that names every procedure: the service and form registries, the start
+rules, the start pages and API endpoints, the labels and the inbox filter are derived from it.
+"""
+
+from __future__ import annotations
+
+from workflows.accounts import access
+from workflows.core.forms import FormRegistry
+from workflows.core.services import ServiceRegistry
+from workflows.engine import Engine
+from workflows.procedures.case_handling.declaration import PROCEDURE as CASE_HANDLING
+from workflows.procedures.case_transfer.declaration import RECEIVE as CASE_TRANSFER_RECEIVE
+from workflows.procedures.case_transfer.declaration import SEND as CASE_TRANSFER_SEND
+from workflows.procedures.crime_transfer.declaration import PROCEDURE as CRIME_TRANSFER
+from workflows.procedures.declaration import (
+    CASE,
+    MENU,
+    OWN_PAGE,
+    Procedure,
+    Start,
+    form_registry,
+    service_registry,
+)
+from workflows.procedures.duty_access.declaration import PROCEDURE as DUTY_ACCESS
+from workflows.procedures.entrustment.declaration import PROCEDURE as ENTRUSTMENT
+from workflows.procedures.evaluation.declaration import PROCEDURE as EVALUATION
+from workflows.procedures.grant.declaration import PROCEDURE as GRANT
+from workflows.procedures.joint_enforcement.declaration import PROCEDURE as JOINT_ENFORCEMENT
+from workflows.procedures.legal_review.declaration import PROCEDURE as LEGAL_REVIEW
+from workflows.procedures.mutual_notification.declaration import PROCEDURE as MUTUAL_NOTIFICATION
+from workflows.procedures.work_order.declaration import PROCEDURE as WORK_ORDER
+
+# The order is the start menu's order.
+ALL: tuple[Procedure, ...] = (
+    ENTRUSTMENT, GRANT, DUTY_ACCESS, EVALUATION, CASE_HANDLING, LEGAL_REVIEW, CRIME_TRANSFER,
+    CASE_TRANSFER_SEND, CASE_TRANSFER_RECEIVE, JOINT_ENFORCEMENT, MUTUAL_NOTIFICATION, WORK_ORDER,
+)
+
+
+def by_id(procedures: tuple[Procedure, ...] = ALL) -> dict[str, Procedure]:
+    """Process id → procedure."""
+    return {p.id: p for p in procedures}
+
+
+def services(procedures: tuple[Procedure, ...] = ALL) -> ServiceRegistry:
+    """The service-task allow-list of the procedures (for the engine)."""
+    return service_registry(procedures)
+
+
+def forms(procedures: tuple[Procedure, ...] = ALL) -> FormRegistry:
+    """The user-task forms of the procedures (for the engine and the task pages)."""
+    return form_registry(procedures)
+
+
+def build_engine(bpmn_dir, clock, calendar=None, procedures: tuple[Procedure, ...] = ALL) -> Engine:
+    """An engine over `bpmn_dir` with the procedures' services and forms (the composition roots' call)."""
+    return Engine(bpmn_dir, clock, calendar, services(procedures), forms(procedures))
+
+
+def starts(place: str | None = None, procedures: tuple[Procedure, ...] = ALL) -> dict[str, Start]:
+    """Start key → start, in menu order; only those started from `place` when one is named."""
+    return {p.start.key: p.start for p in procedures
+            if p.start is not None and (place is None or p.start.place == place)}
+
+
+def start_grants(principal: access.Principal, key: str) -> list[access.Grant]:
+    """The grants in whose name the user may start `key` (none for an unknown key)."""
+    start = starts().get(key)
+    return access.start_grants(principal, start.who) if start is not None else []
+
+
+def startable(principal: access.Principal) -> list[str]:
+    """Start keys the start menu offers the user (case starts are made from a case page)."""
+    return [key for key, s in starts().items()
+            if s.place in (MENU, OWN_PAGE) and access.start_grants(principal, s.who)]
+
+
+__all__ = ["ALL", "CASE", "MENU", "OWN_PAGE", "Procedure", "Start", "build_engine", "by_id", "forms", "services",
+           "start_grants", "startable", "starts"]

@@ -19,6 +19,7 @@ from models import (
 )
 from workflows.accounts.access import Principal, can_view_instance
 from workflows.core.errors import NotFound
+from workflows.core.forms import FormRegistry
 from workflows.tasks import processes
 
 DUE_WINDOWS = ("overdue", "today", "3d", "7d")
@@ -159,10 +160,11 @@ def visible_task(session: Session, principal: Principal, task_id: int) -> HumanT
     return task
 
 
-def instance_view(session: Session, principal: Principal, instance_id: int) -> dict:
-    """The instance with tasks, history, documents and the BPMN XML it runs on."""
+def instance_view(session: Session, principal: Principal, instance_id: int,
+                  forms: FormRegistry | None = None) -> dict:
+    """The instance with tasks (and their forms, given the registry), history, documents and BPMN XML."""
     instance = visible_instance(session, principal, instance_id)
-    view = processes.show_instance(session, instance.id)
+    view = processes.show_instance(session, instance.id, forms)
     definition = session.get(ProcessDefinition, instance.definition_id)
     view["bpmn_xml"] = definition.bpmn_xml if definition else ""
     _name_actors(session, view["history"])

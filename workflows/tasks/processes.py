@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from models import AuditEvent, HumanTask, Membership, ProcessInstance, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound
-from workflows.core.forms import form_for
+from workflows.core.forms import FormRegistry
 from workflows.engine import messages, runtime
 
 start = runtime.start
@@ -57,8 +57,8 @@ def list_instances(session: Session, status: str | None = None, process_id: str 
         return list(session.scalars(query.order_by(ProcessInstance.id.desc()).limit(limit)))
 
 
-def task_to_dict(task: HumanTask, process_id: str | None = None) -> dict:
-    """JSON view of a human task, with its form when the process id is known."""
+def task_to_dict(task: HumanTask, process_id: str | None = None, forms: FormRegistry | None = None) -> dict:
+    """JSON view of a human task, with its form when the process id and the forms are known."""
     data = {
         "id": task.id, "instance_id": task.instance_id, "task": task.task_spec_name,
         "title": task.title, "lane": task.lane, "role": task.role,
@@ -67,18 +67,18 @@ def task_to_dict(task: HumanTask, process_id: str | None = None) -> dict:
         "needs_certificate": task.needs_certificate, "completed_at": task.completed_at,
         "completed_by": task.completed_by, "submitted": task.submitted,
     }
-    if process_id:
-        data["form"] = form_for(process_id, task.task_spec_name, task.form_key).to_dict()
+    if process_id and forms is not None:
+        data["form"] = forms.form_for(process_id, task.task_spec_name, task.form_key).to_dict()
     return data
 
 
-def show_instance(session: Session, instance_id: int) -> dict:
+def show_instance(session: Session, instance_id: int, forms: FormRegistry | None = None) -> dict:
     """An instance with its tasks and audit history (执法全过程记录)."""
     with unit_of_work(session):
-        return _instance_view(session, instance_id)
+        return _instance_view(session, instance_id, forms)
 
 
-def _instance_view(session: Session, instance_id: int) -> dict:
+def _instance_view(session: Session, instance_id: int, forms: FormRegistry | None) -> dict:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"未知流程实例：{instance_id} / unknown instance: {instance_id}",
@@ -95,7 +95,7 @@ def _instance_view(session: Session, instance_id: int) -> dict:
         "started_at": instance.started_at, "updated_at": instance.updated_at,
         "completed_at": instance.completed_at, "next_wake_at": instance.next_wake_at,
         "definition_id": instance.definition_id,
-        "tasks": [task_to_dict(t, instance.process_id) for t in tasks],
+        "tasks": [task_to_dict(t, instance.process_id, forms) for t in tasks],
         "history": [
             {"seq": e.seq, "at": e.at, "action": e.action, "actor_user_id": e.actor_user_id,
              "actor_org_id": e.actor_org_id, "task": e.task_name, "data_digest": e.data_digest,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from models import CaseStatus, DecisionKind, PartyKind
 from workflows.cases.rules import ART_58, benchmark_bounds, check_benchmark, major_reasons
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_handling import clock as case_clock
 from workflows.procedures.case_handling.defence import check_after_defence
@@ -58,8 +58,6 @@ FORMS = {
         _text("withdrawal_explanation", "公开说明理由", "Public explanation", required=True),
     ]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 
 
 def _decimal(value) -> Decimal | None:

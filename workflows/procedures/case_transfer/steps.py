@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models import Case, CaseStatus, CaseTransfer, Organization, OrgKind, TransferStatus, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.numbering import next_number
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_transfer.handover import hand_over_after_step
@@ -35,12 +35,10 @@ _ANSWER = Form([
           label_en="Accept or object"),
     Field("objection_reason", "text", max_length=2000, label_zh="异议理由", label_en="Objection reason"),
 ])
-register_form(RECEIVE, "answer_township", _ANSWER)
-register_form(RECEIVE, "answer_department", _ANSWER)
-register_form(RECEIVE, "designate", Form([
+RECEIVE_FORMS = {"answer_township": _ANSWER, "answer_department": _ANSWER, "designate": Form([
     Field("designated_org_id", "int", required=True, min=1, label_zh="指定管辖机关", label_en="Designated organ"),
     Field("designation_note", "text", required=True, max_length=2000, label_zh="指定理由", label_en="Reasons"),
-]))
+])}
 
 
 def _check_materials(reason: str, materials: list) -> list[dict]:

@@ -8,7 +8,7 @@ from models import CaseStatus, Organization, OrgKind, Role, User
 from workflows.cases.rules import Officer, check_officers
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_handling import clock as case_clock
 from workflows.procedures.legal_review.steps import get_case
@@ -53,8 +53,6 @@ FORMS = {
     "ask_supervision": Form([_bool("ask_supervision", "是否建议人民检察院立案监督", "Ask the procuratorate"),
                              _text("supervision_reason", "理由", "Reasons")]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 FORM_DEFAULTS = {f.name: None for form in FORMS.values() for f in form.fields}
 
 

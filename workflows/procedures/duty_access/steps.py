@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import DutyAccessOpinion, DutyAccessRequest, OrgKind, Role, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.periods import meet_period, start_period
 from workflows.procedures.rules import org_of_kind, require_role, single_org
@@ -23,18 +23,20 @@ from workflows.tasks import processes
 PROCESS_ID = "duty_access"
 ART = "故字〔2020〕6号 五(一)（职责准入：权随事转、人随事转、费随事转）；山东省乡镇人民政府工作条例 第26条"
 
-register_form(PROCESS_ID, "township_opinion", Form([
-    Field("agrees", "bool", required=True, label_zh="是否同意承接", label_en="Agrees"),
-    Field("opinion", "text", required=True, max_length=2000, label_zh="乡镇意见", label_en="Opinion"),
-]))
-register_form(PROCESS_ID, "county_decision", Form([
-    Field("decision", "choice", required=True, choices=("approve", "reject"), label_zh="审批结论",
-          label_en="Decision"),
-    Field("targets", "text", max_length=4000, label_zh="工作目标", label_en="Targets"),
-    Field("approved_staff", "int", min=0, label_zh="随事转移编制/人员", label_en="Staff moved"),
-    Field("approved_funding_yuan", "decimal", label_zh="随事转移经费（元）", label_en="Funding (yuan)"),
-    Field("decision_note", "text", max_length=2000, label_zh="审批意见", label_en="Note"),
-]))
+FORMS = {
+    "township_opinion": Form([
+        Field("agrees", "bool", required=True, label_zh="是否同意承接", label_en="Agrees"),
+        Field("opinion", "text", required=True, max_length=2000, label_zh="乡镇意见", label_en="Opinion"),
+    ]),
+    "county_decision": Form([
+        Field("decision", "choice", required=True, choices=("approve", "reject"), label_zh="审批结论",
+              label_en="Decision"),
+        Field("targets", "text", max_length=4000, label_zh="工作目标", label_en="Targets"),
+        Field("approved_staff", "int", min=0, label_zh="随事转移编制/人员", label_en="Staff moved"),
+        Field("approved_funding_yuan", "decimal", label_zh="随事转移经费（元）", label_en="Funding (yuan)"),
+        Field("decision_note", "text", max_length=2000, label_zh="审批意见", label_en="Note"),
+    ]),
+}
 
 
 def _money(value, field: str) -> Decimal:

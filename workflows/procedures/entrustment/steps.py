@@ -19,9 +19,10 @@ from models import (
 )
 from workflows.core.db import unit_of_work
 from workflows.core.errors import LegalRuleViolation, NotFound, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.documents.issue import issue_entrustment_letter
+from workflows.procedures.forms import DELEGATION_REVIEW
 from workflows.procedures.rules import (
     ART_20,
     ART_21,
@@ -73,11 +74,7 @@ FORMS = {
         Field("agrees", "bool", required=True, label_zh="是否同意接受委托", label_en="Agrees"),
         _text("township_opinion_text", "乡镇意见", "Township's opinion"),
     ]),
-    "legal_review": Form([
-        Field("review_decision", "choice", required=True, choices=("approve", "return"),
-              label_zh="审查结论", label_en="Review outcome"),
-        _text("review_opinion", "审查意见", "Review opinion", required=True),
-    ]),
+    "legal_review": DELEGATION_REVIEW,
     "revise_letter": Form([
         Field("item_codes", "item_codes", label_zh="委托事项", label_en="Items"),
         _text("authority", "委托权限", "Authority"),
@@ -102,8 +99,6 @@ FORMS = {
         _text("renewal_note", "说明", "Note"),
     ]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 
 
 def _term(term_start, term_end, today: date) -> tuple[date, date]:

@@ -20,7 +20,7 @@ from models import (
 )
 from workflows.core.db import unit_of_work
 from workflows.core.errors import ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.rules import as_iso_date, org_of_kind, require_role, single_org
 from workflows.registry.delegations import DelegationDraft, add_delegations, revoke_delegation
@@ -56,8 +56,6 @@ FORMS = {
         _text("reasons", "评估结论与理由", "Conclusion and reasons", required=True),
     ]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 
 
 def check_reported(reported) -> dict:

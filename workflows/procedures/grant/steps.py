@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from models import DelegationMode, Organization, OrgKind, Role, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.documents.issue import issue_grant_decision
+from workflows.procedures.forms import DELEGATION_REVIEW
 from workflows.procedures.rules import (
     ART_24,
     as_iso_date,
@@ -43,11 +44,7 @@ FORMS = {
         _text("equipment", "执法装备", "Equipment"),
         _text("capacity_opinion", "承接能力说明", "Capacity statement"),
     ]),
-    "legal_review": Form([
-        Field("review_decision", "choice", required=True, choices=("approve", "return"),
-              label_zh="审查结论", label_en="Review outcome"),
-        _text("review_opinion", "审查意见", "Review opinion", required=True),
-    ]),
+    "legal_review": DELEGATION_REVIEW,
     "revise_proposal": Form([
         Field("item_codes", "item_codes", required=True, label_zh="赋权事项", label_en="Items"),
         _text("revision_note", "修改说明", "What changed", required=True),
@@ -75,8 +72,6 @@ FORMS = {
         _text("training_note", "培训情况", "Training"),
     ]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 
 
 def check_proposal(session: Session, department: Organization, township: Organization,

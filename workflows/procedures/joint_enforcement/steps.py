@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from models import JointFinding, JointOperation, JointParticipant, Organization, OrgKind, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.periods import meet_period, org_or_404, role_for, start_period
 from workflows.procedures.rules import as_iso_date, org_of_kind, require_role
@@ -44,9 +44,7 @@ FORMS = {
     ]),
 }
 # One task per kind of organ (the lane's role differs), the same form for both.
-for _base, _form in FORMS.items():
-    register_form(PROCESS_ID, f"{_base}_township", _form)
-    register_form(PROCESS_ID, f"{_base}_department", _form)
+TASK_FORMS = {f"{base}_{side}": form for base, form in FORMS.items() for side in ("township", "department")}
 PARTIES = (OrgKind.TOWNSHIP, OrgKind.COUNTY_DEPARTMENT)
 
 

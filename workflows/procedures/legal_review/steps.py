@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Case, CaseReview, CaseStatus, ReviewResult
 from workflows.core.errors import NotFound
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_handling import clock as case_clock
 
@@ -15,16 +15,18 @@ PROCESS_ID = "legal_review"
 REVIEW_RULE = "samr_legal_review"  # 10 working days (SAMR practice, domain.md §1a)
 SUPPLEMENT_RULE = "legal_review_supplement"  # 3 working days to complete the materials
 
-register_form(PROCESS_ID, "review", Form([
-    Field("review_result", "choice", required=True, choices=tuple(r.value for r in ReviewResult),
-          label_zh="审核结论（同意/退回补充/不同意）", label_en="Result (pass / return / fail)"),
-    Field("review_opinion", "text", required=True, max_length=4000, label_zh="审核意见",
-          label_en="Opinion"),
-]))
-register_form(PROCESS_ID, "supplement", Form([
-    Field("supplement_note", "text", required=True, max_length=4000, label_zh="补充材料说明",
-          label_en="What was supplemented"),
-]))
+FORMS = {
+    "review": Form([
+        Field("review_result", "choice", required=True, choices=tuple(r.value for r in ReviewResult),
+              label_zh="审核结论（同意/退回补充/不同意）", label_en="Result (pass / return / fail)"),
+        Field("review_opinion", "text", required=True, max_length=4000, label_zh="审核意见",
+              label_en="Opinion"),
+    ]),
+    "supplement": Form([
+        Field("supplement_note", "text", required=True, max_length=4000, label_zh="补充材料说明",
+              label_en="What was supplemented"),
+    ]),
+}
 
 
 def get_case(session: Session, case_id: int) -> Case:

@@ -14,7 +14,7 @@ from workflows.accounts.access import principal_for
 from workflows.cases.browse import visible_case
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.periods import (
     meet_period,
@@ -34,8 +34,7 @@ PERIODS = {"licence": (1, "notify_licence_ack"), "penalty": (5, "notify_major_ac
            "inspection": (2, "notify_inspection_ack")}
 
 _ACK = Form([Field("note", "text", max_length=2000, label_zh="签收意见", label_en="Note")])
-register_form(PROCESS_ID, "ack_department", _ACK)
-register_form(PROCESS_ID, "ack_township", _ACK)
+FORMS = {"ack_department": _ACK, "ack_township": _ACK}
 
 
 def _period(kind: str, major: bool) -> tuple[int, str]:

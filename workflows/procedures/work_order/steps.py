@@ -17,7 +17,7 @@ from models import Organization, OrgKind, User, WorkOrder
 from workflows.core.db import unit_of_work
 from workflows.core.directory import find_item
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.numbering import next_number
 from workflows.core.services import ServiceContext, service_task
 from workflows.deadlines.records import cancel as cancel_deadline
@@ -34,10 +34,10 @@ ART_DISPATCH = "北京市接诉即办工作条例 第11–12条（按派单目�
 DISPATCH_RULE = {"general": "wo_dispatch_general", "emergency": "wo_dispatch_emergency"}
 FEEDBACK_RULE = {"general": "wo_feedback_general", "emergency": "wo_feedback_emergency"}
 
-register_form(PROCESS_ID, "dispatch", Form([
+_DISPATCH = Form([
     Field("assigned_org_id", "int", required=True, min=1, label_zh="承办机构", label_en="Handling organ"),
     Field("dispatch_note", "text", max_length=2000, label_zh="派单说明", label_en="Dispatch note"),
-]))
+])
 _HANDLE = Form([
     Field("outcome", "choice", required=True, choices=("done", "object"), label_zh="办理结果",
           label_en="Outcome"),
@@ -45,12 +45,13 @@ _HANDLE = Form([
     Field("resolved", "bool", label_zh="是否解决", label_en="Resolved"),
     Field("objection_reason", "text", max_length=2000, label_zh="异议理由", label_en="Objection reason"),
 ])
-register_form(PROCESS_ID, "handle_township", _HANDLE)
-register_form(PROCESS_ID, "handle_county", _HANDLE)
-register_form(PROCESS_ID, "callback", Form([
-    Field("satisfaction", "choice", required=True, choices=SATISFACTION, label_zh="回访满意度",
-          label_en="Satisfaction"),
-]))
+FORMS = {
+    "dispatch": _DISPATCH, "handle_township": _HANDLE, "handle_county": _HANDLE,
+    "callback": Form([
+        Field("satisfaction", "choice", required=True, choices=SATISFACTION, label_zh="回访满意度",
+              label_en="Satisfaction"),
+    ]),
+}
 
 
 def receive_work_order(session: Session, engine, actor: User, township_id: int, source: str,

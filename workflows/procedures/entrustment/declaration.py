@@ -1,0 +1,20 @@
+"""The entrustment procedure declared (委托, 行政处罚法 第20–21条; bpmn/entrustment.bpmn)."""
+
+from __future__ import annotations
+
+from models import Role
+from workflows.core.services import marked_services
+from workflows.procedures.declaration import OWN_PAGE, Procedure, Start
+from workflows.procedures.entrustment import steps
+from workflows.procedures.starting import DEPT_OFFICER
+
+PROCEDURE = Procedure(
+    id=steps.PROCESS_ID, package="entrustment", bpmn="entrustment.bpmn",
+    label_zh="委托", label_en="Entrustment",
+    forms=steps.FORMS, services=marked_services(steps),
+    rule_keys=("entrust_township_opinion", "entrust_legal_review", "entrust_revise_letter",
+               "entrust_county_approval", "entrust_publication"),
+    lanes={"Township": (Role.TOWNSHIP_LEADER,), "LegalReviewer": (Role.LEGAL_REVIEWER,),
+           "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,)},
+    start=Start("entrustment", (DEPT_OFFICER,), steps.start_entrustment, place=OWN_PAGE),
+)

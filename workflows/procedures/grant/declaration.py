@@ -1,0 +1,21 @@
+"""The grant procedure declared (赋权, 行政处罚法 第24条; bpmn/grant.bpmn), started from its own page."""
+
+from __future__ import annotations
+
+from models import Role
+from workflows.core.services import marked_services
+from workflows.procedures.declaration import OWN_PAGE, Procedure, Start
+from workflows.procedures.grant import steps
+from workflows.procedures.starting import DEPT_OFFICER
+
+PROCEDURE = Procedure(
+    id=steps.PROCESS_ID, package="grant", bpmn="grant.bpmn",
+    label_zh="赋权", label_en="Grant",
+    forms=steps.FORMS, services=marked_services(steps),
+    rule_keys=("grant_capacity_statement", "grant_legal_review", "grant_revise_proposal",
+               "grant_county_decision", "grant_publication"),
+    lanes={"Township": (Role.TOWNSHIP_LEADER,), "LegalReviewer": (Role.LEGAL_REVIEWER,),
+           "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,),
+           "Province": (Role.COUNTY_APPROVER,)},
+    start=Start("grant", (DEPT_OFFICER,), steps.start_grant, place=OWN_PAGE),
+)
