@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from web.i18n import translate
+from web.i18n import local_name, translate
 from workflows.core.clock import SHANGHAI
+from workflows.procedures import labels as procedure_labels
 
 LABELS = {
     # roles
@@ -30,14 +32,10 @@ LABELS = {
     "running": _l("进行中"), "waiting": _l("等待中"), "error": _l("出错"),
     "pending": _l("未到期"), "warned": _l("已预警"), "met": _l("按期完成"), "overdue": _l("逾期"),
     "paused": _l("暂停"),
-    # procedures, due windows and review choices
-    "entrustment": _l("委托"), "evaluation": _l("评估"), "today": _l("一天内到期"), "3d": _l("三天内到期"),
+    # due windows and review choices (procedure labels come from their declarations, below)
+    "today": _l("一天内到期"), "3d": _l("三天内到期"),
     "7d": _l("七天内到期"), "approve": _l("同意"), "return": _l("退回修改"), "reject": _l("不同意"),
-    "grant_proposal": _l("赋权"), "case_filing": _l("立案"), "case_handling": _l("案件办理"),
-    "crime_transfer": _l("涉嫌犯罪移送"), "case_transfer": _l("案件移送"),
-    "case_transfer_send": _l("案件移送（移出）"), "case_transfer_receive": _l("案件移送（接收）"),
-    "joint_enforcement": _l("联合执法"), "mutual_notification": _l("相互告知"), "work_order": _l("工单受理"),
-    "duty_access": _l("职责准入"), "legal_review": _l("法制审核"), "citizen": _l("公民"),
+    "citizen": _l("公民"),
     "organization": _l("法人或其他组织"), "licence": _l("许可"), "complaint": _l("投诉"), "hazard": _l("隐患"),
     "general": _l("一般"), "emergency": _l("紧急"), "filed": _l("已立案"), "investigating": _l("调查中"),
     "reviewing": _l("审核中"), "decided": _l("已决定"), "closed": _l("已结案"), "transferred": _l("已移送"),
@@ -52,6 +50,14 @@ LABELS = {
     "photo": _l("照片"), "audio": _l("录音"), "video": _l("录像"), "document": _l("书证（PDF）"),
     "evidence.added": _l("提交证据"),
 }
+
+
+def _bilingual(zh: str, en: str) -> LazyString:
+    return LazyString(lambda: local_name(zh, en))
+
+
+# Procedures and their starts, from workflows.procedures.ALL (the one list that names them).
+LABELS.update({key: _bilingual(zh, en) for key, (zh, en) in procedure_labels().items()})
 
 
 def label(value) -> str:

@@ -15,8 +15,8 @@ from web.requests import db, end_reads
 from web.schemas import starts as schemas
 from web.schemas.common import PageArgs, PageMeta
 from web.starting import CASE_RUNNERS, MENU_RUNNERS
-from workflows.accounts.access import start_grants
 from workflows.cases.browse import case_deadlines, list_cases, visible_case
+from workflows.procedures import CASE, MENU, start_grants, starts
 
 blp = Blueprint("api_starts", __name__, url_prefix="/api/v1", description="发起流程与案件 / starts and cases")
 blp.before_request(require_token)
@@ -80,12 +80,8 @@ def _menu_route(kind: str, schema, summary: str) -> None:
     blp.route(f"/procedures/{kind}")(view)
 
 
-_menu_route("evaluation", schemas.EvaluationStart, "Open a periodic evaluation (定期评估, 第24条).")
-_menu_route("case_filing", schemas.CaseFilingStart, "File a case (立案); refused naming the competent organ.")
-_menu_route("joint_enforcement", schemas.JointEnforcementStart, "Propose a joint operation (联合执法).")
-_menu_route("mutual_notification", schemas.MutualNotificationStart, "Send a mutual notification (相互告知).")
-_menu_route("work_order", schemas.WorkOrderStart, "Take in a work order (工单受理, 首接负责制).")
-_menu_route("duty_access", schemas.DutyAccessStart, "Request duty access (职责准入, 费随事转).")
+for _key, _start in starts(MENU).items():  # one endpoint per menu start of workflows.procedures.ALL
+    _menu_route(_key, schemas.schema_for(_key), _start.summary)
 
 
 def _case_route(kind: str, schema, summary: str) -> None:
@@ -112,8 +108,8 @@ def _case_in_scope(kind: str):
     return wrap
 
 
-_case_route("crime_transfer", schemas.CrimeTransferStart, "Transfer a suspected crime (涉嫌犯罪移送, 310号令 第5条).")
-_case_route("case_transfer", schemas.CaseTransferStart, "Transfer the case to the competent organ (案件移送).")
+for _key, _start in starts(CASE).items():
+    _case_route(_key, schemas.schema_for(_key), _start.summary)
 
 
 @blp.route("/cases")

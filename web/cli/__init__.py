@@ -27,12 +27,13 @@ def _register() -> None:
     from web.cli import catalogue as catalogue_cmds
     from web.cli import db as db_cmds
     from web.cli import engine as engine_cmds
+    from web.cli import procedures as procedure_cmds
     from web.cli import registry as registry_cmds
     from web.cli import scheduler as scheduler_cmds
     from web.cli import serve as serve_cmds
 
     for module in (db_cmds, calendar_cmds, audit_cmds, registry_cmds, engine_cmds,
-                   catalogue_cmds, serve_cmds, scheduler_cmds):
+                   catalogue_cmds, serve_cmds, scheduler_cmds, procedure_cmds):
         module.register(cli)
 
 

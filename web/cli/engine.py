@@ -12,9 +12,10 @@ from web.cli.common import echo_json, report_errors
 def _check_errors(bpmn_dir: str):
     # Imported lazily: loading SpiffWorkflow is not free and `quanze --help` should not pay it.
     from workflows.engine.definitions import check_folder
-    from workflows.procedures import services
+    from workflows.procedures import ALL, services
+    from workflows.procedures.check import check_procedures
 
-    return check_folder(bpmn_dir, services())
+    return check_folder(bpmn_dir, services()) + check_procedures(ALL, bpmn_dir)
 
 
 def register(cli: click.Group) -> None:
@@ -28,7 +29,7 @@ def register(cli: click.Group) -> None:
     @click.option("--dir", "bpmn_dir", default="bpmn", show_default=True,
                   type=click.Path(file_okay=False), help="Folder of .bpmn files.")
     def bpmn_check(bpmn_dir: str) -> None:
-        """Validate every file (BPMN 2.0 XSD, sandbox, service allow-list, lanes)."""
+        """Validate every file (XSD, sandbox, service allow-list, lanes) against the declared procedures."""
         from workflows.engine.definitions import bpmn_files
 
         files = bpmn_files(bpmn_dir)

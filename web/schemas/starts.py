@@ -1,4 +1,9 @@
-"""Start forms of the procedures beyond grant and entrustment, shared by pages and the API."""
+"""Start forms of the procedures beyond grant and entrustment, shared by pages and the API.
+
+Each field is declared once, with its page metadata (`ui`): the start pages build their inputs
+from it and apispec copies the labels into OpenAPI. `schema_for(key)` finds the schema of a start
+declared in workflows.procedures.ALL by name (case_filing → CaseFilingStart).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,16 @@ DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"
 BOOL_MSG = {"invalid": "应为是或否 / must be true or false"}
 
 
+def ui(zh: str, en: str, widget: str | None = None, options: str | None = None) -> dict:
+    """Page metadata of a field: labels (OpenAPI title/description), widget and option source."""
+    meta = {"title": en, "description": zh}
+    if widget:
+        meta["x-widget"] = widget  # text, textarea, date, number, select, multi
+    if options:
+        meta["x-options"] = options  # a source of the start pages (web/views/starts.py OPTIONS)
+    return meta
+
+
 def text(max_length: int = 2000, required: bool = True, **kwargs) -> fields.String:
     """A non-blank text field of bounded length."""
     if not required:
@@ -21,15 +36,15 @@ def text(max_length: int = 2000, required: bool = True, **kwargs) -> fields.Stri
                          error_messages=required_msgs(), **kwargs)
 
 
-def choice(values) -> fields.String:
+def choice(values, **kwargs) -> fields.String:
     """One of a fixed set of codes."""
-    return fields.String(required=True, error_messages=required_msgs(),
+    return fields.String(required=True, error_messages=required_msgs(), **kwargs,
                          validate=validate.OneOf(values, error=f"应为 {'/'.join(values)} / must be one of {values}"))
 
 
-def id_list(what: str) -> fields.List:
+def id_list(what: str, **kwargs) -> fields.List:
     """At least one row id."""
-    return fields.List(id_field(), required=True, error_messages=required_msgs(),
+    return fields.List(id_field(), required=True, error_messages=required_msgs(), **kwargs,
                        validate=validate.Length(min=1, max=100, error=f"至少选择一个{what} / choose at least one"))
 
 
@@ -55,104 +70,124 @@ class MaterialIn(Schema):
                            error_messages={"invalid": "应为整数 / must be an integer"})
 
 
-def officer_list() -> fields.List:
+def officer_list(zh: str, en: str) -> fields.List:
     """The officers named on a case act (two or more are checked by the service, 第42条)."""
     return fields.List(fields.Nested(OfficerIn), required=True, error_messages=required_msgs(),
+                       metadata=ui(zh, en, "multi", "officers"),
                        validate=validate.Length(min=1, max=20, error="请选择执法人员 / choose the officers"))
 
 
 class EvaluationStart(BaseSchema):
     """定期评估 of one department's items in one township (行政处罚法 第24条)."""
 
-    township_id = id_field(required=True)
-    department_id = id_field(required=True)
-    period_start = fields.Date(required=True, error_messages=DATE_MSG)
-    period_end = fields.Date(required=True, error_messages=DATE_MSG)
+    township_id = id_field(required=True, metadata=ui("乡镇", "Township", "select", "townships"))
+    department_id = id_field(required=True, metadata=ui("县直部门", "County department", "select", "departments"))
+    period_start = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("评估期间起", "Period from"))
+    period_end = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("评估期间止", "Period to"))
 
 
 class CaseFilingStart(BaseSchema):
     """立案 by a township or a county department (第54条; competence 第22–24条; 第42条 officers)."""
 
-    handling_org_id = id_field(required=True)
-    township_id = id_field(required=True)
-    item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs())
-    case_number = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=required_msgs())
-    party_name = text(200)
-    party_kind = choice(("citizen", "organization"))
-    facts_summary = text(4000)
-    violation_on = fields.Date(required=True, error_messages=DATE_MSG)
+    handling_org_id = id_field(required=True, metadata=ui("办案机关", "Handling organ", "select", "own"))
+    township_id = id_field(required=True, metadata=ui("违法行为发生地乡镇", "Township where the violation "
+                                                      "occurred", "select", "townships"))
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs(),
+                              metadata=ui("事项编码", "Item code"))
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=required_msgs(),
+                                metadata=ui("案号", "Case number"))
+    party_name = text(200, metadata=ui("当事人", "Party"))
+    party_kind = choice(("citizen", "organization"), metadata=ui("当事人类型", "Kind of party"))
+    facts_summary = text(4000, metadata=ui("案情摘要", "Facts", "textarea"))
+    violation_on = fields.Date(required=True, error_messages=DATE_MSG,
+                               metadata=ui("违法行为发生日", "Date of the violation"))
     # 第36条: end of a continuing act, and the day the act was discovered (default: filing day).
-    act_ended_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG)
-    discovered_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG)
-    harm = fields.Boolean(load_default=False, error_messages=BOOL_MSG)
-    officers = officer_list()
+    act_ended_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
+        "连续或继续状态的违法行为终了日（第36条）", "End of a continuing violation (art. 36)"))
+    discovered_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
+        "发现违法行为之日（第36条，默认立案日）", "Day the violation was discovered (art. 36; default: filing day)"))
+    harm = fields.Boolean(load_default=False, error_messages=BOOL_MSG, metadata=ui(
+        "涉及公民生命健康安全、金融安全且有危害后果（追责期限五年，第36条）",
+        "Endangers life, health or financial security with harmful effects (five-year limit, art. 36)"))
+    officers = officer_list("执法人员（至少两名持有效执法证，第42条）",
+                            "Officers (at least two with valid certificates, art. 42)")
 
 
 class CrimeTransferStart(BaseSchema):
     """涉嫌犯罪移送: officers report to the head (国务院令第310号 第5条)."""
 
-    report = text(4000)
-    police_org_id = id_field(required=True)
-    officers = officer_list()
+    report = text(4000, metadata=ui("移送报告", "Transfer report", "textarea"))
+    police_org_id = id_field(required=True, metadata=ui("公安机关", "Public security organ", "select", "police"))
+    officers = officer_list("报告的执法人员（两名以上）", "Reporting officers (two or more)")
 
 
 class CaseTransferStart(BaseSchema):
     """案件移送 to the organ the registry names (第22–24条)."""
 
-    reason = text(2000)
+    reason = text(2000, metadata=ui("移送理由", "Reason", "textarea"))
     materials = fields.List(fields.Nested(MaterialIn), required=True, error_messages=required_msgs(),
-                            validate=validate.Length(min=1, max=100, error="须列明移送材料 / list the materials"))
-    receiver_org_id = id_field(load_default=None, allow_none=True)
+                            validate=validate.Length(min=1, max=100, error="须列明移送材料 / list the materials"),
+                            metadata=ui("移送材料（每行一项：名称,页数）", "Materials (one per line: title,pages)",
+                                        "textarea"))
+    receiver_org_id = id_field(load_default=None, allow_none=True, metadata=ui(
+        "接收机关（依权责清单）", "Receiving organ (by the registry)", "select", "parties"))
 
 
 class JointEnforcementStart(BaseSchema):
     """联合执法: the initiator's plan and the organs invited."""
 
-    initiator_org_id = id_field(required=True)
-    title = text(200)
-    plan = text(4000)
-    planned_on = fields.Date(required=True, error_messages=DATE_MSG)
-    participant_ids = id_list("参与机关")
-    township_id = id_field(load_default=None, allow_none=True)
+    initiator_org_id = id_field(required=True, metadata=ui("发起机关", "Initiating organ", "select", "own"))
+    title = text(200, metadata=ui("行动名称", "Title"))
+    plan = text(4000, metadata=ui("执法方案", "Plan", "textarea"))
+    planned_on = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("实施日期", "Planned on"))
+    participant_ids = id_list("参与机关", metadata=ui("参与机关", "Participating organs", "multi", "parties"))
+    township_id = id_field(load_default=None, allow_none=True, metadata=ui(
+        "实施地乡镇（县直部门发起时必填）", "Township (required when a department proposes)", "select",
+        "townships"))
 
 
 class MutualNotificationStart(BaseSchema):
     """相互告知 between a county department and a township."""
 
-    sender_org_id = id_field(required=True)
-    recipient_org_id = id_field(required=True)
-    kind = choice(KINDS)
-    subject = text(200)
-    summary = text(4000)
-    major = fields.Boolean(load_default=False, error_messages=BOOL_MSG)
-    case_id = id_field(load_default=None, allow_none=True)
+    sender_org_id = id_field(required=True, metadata=ui("告知机关", "Notifying organ", "select", "own"))
+    recipient_org_id = id_field(required=True, metadata=ui("被告知机关", "Notified organ", "select", "parties"))
+    kind = choice(KINDS, metadata=ui("告知类别", "Kind"))
+    subject = text(200, metadata=ui("告知事由", "Subject"))
+    summary = text(4000, metadata=ui("告知内容", "Content", "textarea"))
+    major = fields.Boolean(load_default=False, error_messages=BOOL_MSG,
+                           metadata=ui("重大执法决定", "Major enforcement decision"))
+    case_id = id_field(load_default=None, allow_none=True, metadata=ui("关联案件编号", "Related case id"))
 
 
 class WorkOrderStart(BaseSchema):
     """工单受理 at the township's command centre (首接负责制)."""
 
-    township_id = id_field(required=True)
-    source = choice(SOURCES)
-    urgency = choice(URGENCIES)
-    description = text(4000)
-    item_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60))
+    township_id = id_field(required=True, metadata=ui("首接乡镇", "First-receiving township", "select", "own"))
+    source = choice(SOURCES, metadata=ui("来源", "Source"))
+    urgency = choice(URGENCIES, metadata=ui("紧急程度", "Urgency"))
+    description = text(4000, metadata=ui("诉求内容", "Request", "textarea"))
+    item_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60),
+                              metadata=ui("事项编码", "Item code"))
 
 
 class DutyAccessStart(BaseSchema):
     """职责准入: a department asks to move a duty to townships, with staff and funding (费随事转)."""
 
-    department_id = id_field(required=True)
-    title = text(200)
-    description = text(4000)
-    legal_basis = text(2000)
-    township_ids = id_list("乡镇")
+    department_id = id_field(required=True, metadata=ui("县直部门", "County department", "select", "own"))
+    title = text(200, metadata=ui("事项名称", "Title"))
+    description = text(4000, metadata=ui("职责内容", "Duty", "textarea"))
+    legal_basis = text(2000, metadata=ui("法律依据", "Legal basis", "textarea"))
+    township_ids = id_list("乡镇", metadata=ui("承接乡镇", "Receiving townships", "multi", "townships"))
     staff = fields.Integer(required=True, validate=validate.Range(min=0, max=100000),
-                           error_messages={**required_msgs(), "invalid": "应为整数 / must be an integer"})
+                           error_messages={**required_msgs(), "invalid": "应为整数 / must be an integer"},
+                           metadata=ui("随事转移人员", "Staff moved with the duty"))
     funding_yuan = fields.Decimal(required=True, places=2, allow_nan=False, validate=_amount,
-                                  metadata={"minimum": 0, "maximum": 10**12},
                                   error_messages={**required_msgs(), "invalid": MSG_INVALID,
-                                                  "special": MSG_INVALID})
-    resources_required = fields.Boolean(load_default=True, error_messages=BOOL_MSG)
+                                                  "special": MSG_INVALID},
+                                  metadata={**ui("随事转移经费（元）", "Funding moved with the duty (yuan)"),
+                                            "minimum": 0, "maximum": 10**12})
+    resources_required = fields.Boolean(load_default=True, error_messages=BOOL_MSG,
+                                        metadata=ui("须人随事转、费随事转", "Staff and funding must follow the duty"))
 
 
 class StartedOut(Schema):
@@ -162,3 +197,12 @@ class StartedOut(Schema):
     instance_id = fields.Integer(allow_none=True)
     case_id = fields.Integer(allow_none=True)
     record_id = fields.Integer(allow_none=True)
+
+
+def schema_for(key: str) -> type[BaseSchema]:
+    """The start form of a declared start: `<CamelKey>Start` in this module (KeyError when none)."""
+    name = "".join(part.title() for part in key.split("_")) + "Start"
+    schema = globals().get(name)
+    if not (isinstance(schema, type) and issubclass(schema, BaseSchema)):
+        raise KeyError(f"no start form {name} for start {key!r} in web/schemas/starts.py")
+    return schema

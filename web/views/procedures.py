@@ -12,7 +12,7 @@ from web.schemas.common import BaseSchema, form_dict, id_field, load, required_m
 from web.views.tasks import acting_user, workflow_engine
 from workflows.core.directory import find_org
 from workflows.core.errors import QuanzeError
-from workflows.procedures import start_grants, startable
+from workflows.procedures import OWN_PAGE, start_grants, startable, starts
 from workflows.procedures.entrustment import steps as entrustment
 from workflows.procedures.grant import steps as grant
 from workflows.registry.browse import ItemFilter, search_items, townships
@@ -72,10 +72,10 @@ def _page(kind: str, errors=None, form=None, status=200):
 @login_required
 def index():
     """Which procedures the user may start."""
-    return render_template("procedures/index.html", kinds=startable(principal()))
+    return render_template("procedures/index.html", kinds=startable(principal()), own_page=starts(OWN_PAGE))
 
 
-@bp.get("/<any(entrustment, grant):kind>")
+@bp.get(f"/<any({', '.join(starts(OWN_PAGE))}):kind>")
 @login_required
 def new(kind: str):
     """The start form; 403 for users who may not start the procedure."""

@@ -6,6 +6,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from marshmallow import fields, validate
 
 from models import OrgKind
 from web.auth import login_required, principal
@@ -18,27 +19,21 @@ from workflows.cases.browse import certified_officers, orgs_of_kind, visible_cas
 from workflows.core.errors import QuanzeError
 from workflows.procedures import start_grants
 from workflows.procedures.case_transfer.steps import competent_receiver
-from workflows.procedures.mutual_notification.steps import KINDS
-from workflows.procedures.work_order.steps import SOURCES, URGENCIES
 from workflows.registry.browse import departments, townships
 from workflows.registry.powers import who
 
 bp = Blueprint("starts", __name__)
-SCHEMAS = {"evaluation": schemas.EvaluationStart, "case_filing": schemas.CaseFilingStart,
-           "joint_enforcement": schemas.JointEnforcementStart,
-           "mutual_notification": schemas.MutualNotificationStart, "work_order": schemas.WorkOrderStart,
-           "duty_access": schemas.DutyAccessStart, "crime_transfer": schemas.CrimeTransferStart,
-           "case_transfer": schemas.CaseTransferStart}
-MULTI = ("officers", "participant_ids", "township_ids")
+SCHEMAS = {key: schemas.schema_for(key) for key in (*MENU_RUNNERS, *CASE_RUNNERS)}
 YES_NO = (("false", "否"), ("true", "是"))
 
 
 @dataclass(frozen=True)
 class FormField:
-    """One input of a start form: name, label, widget and its choices."""
+    """One input of a start form: name, labels, widget and its choices (from the schema field)."""
 
     name: str
     label: str
+    label_en: str = ""
     widget: str = "text"  # text, textarea, date, number, select, multi
     options: tuple = ()
     required: bool = True
@@ -61,57 +56,62 @@ def _parties() -> tuple:
     return _orgs(orgs_of_kind(db(), OrgKind.TOWNSHIP, OrgKind.COUNTY_DEPARTMENT))
 
 
-def _menu_fields(kind: str) -> list[FormField]:
-    towns = _orgs(townships(db()))
-    F = FormField
-    if kind == "evaluation":
-        return [F("township_id", "乡镇", "select", towns), F("department_id", "县直部门", "select", _orgs(departments(db()))),
-                F("period_start", "评估期间起", "date"), F("period_end", "评估期间止", "date")]
-    if kind == "case_filing":
-        own = _own(kind)
-        return [F("handling_org_id", "办案机关", "select", own), F("township_id", "违法行为发生地乡镇", "select", towns),
-                F("item_code", "事项编码"), F("case_number", "案号"), F("party_name", "当事人"),
-                F("party_kind", "当事人类型", "select", (("citizen", "公民"), ("organization", "法人或其他组织"))),
-                F("facts_summary", "案情摘要", "textarea"), F("violation_on", "违法行为发生日", "date"),
-                F("act_ended_on", "连续或继续状态的违法行为终了日（第36条）", "date", required=False),
-                F("discovered_on", "发现违法行为之日（第36条，默认立案日）", "date", required=False),
-                F("harm", "涉及公民生命健康安全、金融安全且有危害后果（追责期限五年，第36条）", "select", YES_NO, False),
-                F("officers", "执法人员（至少两名持有效执法证，第42条）", "multi", _officer_options(int(v) for v, _ in own))]
-    if kind == "joint_enforcement":
-        return [F("initiator_org_id", "发起机关", "select", _own(kind)), F("title", "行动名称"),
-                F("plan", "执法方案", "textarea"), F("planned_on", "实施日期", "date"),
-                F("participant_ids", "参与机关", "multi", _parties()),
-                F("township_id", "实施地乡镇（县直部门发起时必填）", "select", towns, False)]
-    if kind == "mutual_notification":
-        return [F("sender_org_id", "告知机关", "select", _own(kind)), F("recipient_org_id", "被告知机关", "select", _parties()),
-                F("kind", "告知类别", "select", tuple((k, k) for k in KINDS)), F("subject", "告知事由"),
-                F("summary", "告知内容", "textarea"), F("major", "重大执法决定", "select", YES_NO, False),
-                F("case_id", "关联案件编号", "number", required=False)]
-    if kind == "work_order":
-        return [F("township_id", "首接乡镇", "select", _own(kind)), F("source", "来源", "select", tuple((s, s) for s in SOURCES)),
-                F("urgency", "紧急程度", "select", tuple((u, u) for u in URGENCIES)),
-                F("description", "诉求内容", "textarea"), F("item_code", "事项编码", required=False)]
-    return [F("department_id", "县直部门", "select", _own(kind)), F("title", "事项名称"),
-            F("description", "职责内容", "textarea"), F("legal_basis", "法律依据", "textarea"),
-            F("township_ids", "承接乡镇", "multi", towns), F("staff", "随事转移人员", "number"),
-            F("funding_yuan", "随事转移经费（元）", "number"),
-            F("resources_required", "须人随事转、费随事转", "select", (("true", "是"), ("false", "否")), False)]
+def _officers(kind: str, case) -> tuple:
+    """Certified officers of the case's handling organ, else of the organs the user starts for."""
+    org_ids = [case.handling_org_id] if case is not None else [int(v) for v, _ in _own(kind)]
+    return _officer_options(org_ids)
 
 
-def _case_fields(kind: str, case) -> list[FormField]:
-    officers = _officer_options([case.handling_org_id])
-    if kind == "crime_transfer":
-        return [FormField("report", "移送报告", "textarea"),
-                FormField("police_org_id", "公安机关", "select", _orgs(orgs_of_kind(db(), OrgKind.PUBLIC_SECURITY))),
-                FormField("officers", "报告的执法人员（两名以上）", "multi", officers)]
-    return [FormField("reason", "移送理由", "textarea"),
-            FormField("materials", "移送材料（每行一项：名称,页数）", "textarea"),
-            FormField("receiver_org_id", "接收机关（依权责清单）", "select", _parties(), False)]
+# Option sources named by the schemas' `x-options` metadata: (start key, case) → (value, text) pairs.
+OPTIONS = {
+    "townships": lambda _kind, _case: _orgs(townships(db())),
+    "departments": lambda _kind, _case: _orgs(departments(db())),
+    "own": lambda kind, _case: _own(kind),
+    "parties": lambda _kind, _case: _parties(),
+    "police": lambda _kind, _case: _orgs(orgs_of_kind(db(), OrgKind.PUBLIC_SECURITY)),
+    "officers": _officers,
+}
+
+
+def _one_of(field) -> tuple:
+    found = [v for v in field.validators if isinstance(v, validate.OneOf)]
+    return tuple(found[0].choices) if found else ()
+
+
+def _widget(field) -> str:
+    if "x-widget" in field.metadata:
+        return field.metadata["x-widget"]
+    if isinstance(field, fields.List):
+        return "multi"
+    if isinstance(field, fields.Date):
+        return "date"
+    if isinstance(field, fields.Boolean) or _one_of(field) or "x-options" in field.metadata:
+        return "select"
+    return "number" if isinstance(field, fields.Integer | fields.Decimal) else "text"
+
+
+def _options(kind: str, field, case) -> tuple:
+    source = field.metadata.get("x-options")
+    if source:
+        return OPTIONS[source](kind, case)
+    if isinstance(field, fields.Boolean):
+        return YES_NO[::-1] if field.load_default is True else YES_NO
+    return tuple((c, c) for c in _one_of(field))
+
+
+def form_fields(kind: str, case=None) -> list[FormField]:
+    """The inputs of a start form, in schema order, built from the schema's fields and metadata."""
+    return [FormField(name, f.metadata.get("description", name), f.metadata.get("title", ""), _widget(f),
+                      _options(kind, f, case), f.required) for name, f in SCHEMAS[kind]().fields.items()]
+
+
+def _multi(kind: str) -> tuple[str, ...]:
+    return tuple(name for name, f in SCHEMAS[kind]().fields.items() if _widget(f) == "multi")
 
 
 def to_data(form, kind: str) -> dict:
     """The HTML form as the API would send it: officers 'id:certificate', materials one per line."""
-    data = form_dict(form, multi=MULTI)
+    data = form_dict(form, multi=_multi(kind))
     if "officers" in data:
         data["officers"] = [dict(zip(("user_id", "certificate_number"), v.split(":", 1), strict=False))
                             for v in data["officers"]]
@@ -172,7 +172,7 @@ def start(kind: str):
         abort(403)
     if request.method == "GET":
         form = {k: v for k, v in request.args.items() if v.strip()}
-        return _render(kind, _menu_fields(kind), form, {}, competence=_competence(form))
+        return _render(kind, form_fields(kind), form, {}, competence=_competence(form))
     form = to_data(request.form, kind)
     data, errors = load(SCHEMAS[kind](), form)
     if not errors:
@@ -186,7 +186,7 @@ def start(kind: str):
             errors, status = service_errors(exc), exc.status
     else:
         status = 422
-    return _render(kind, _menu_fields(kind), request.form.to_dict(flat=False), errors, status,
+    return _render(kind, form_fields(kind), request.form.to_dict(flat=False), errors, status,
                    competence=_competence(request.form))
 
 
@@ -197,13 +197,13 @@ def start_for_case(case_id: int, kind: str):
     case = visible_case(db(), principal(), case_id)
     if case.handling_org_id not in {g.org_id for g in start_grants(principal(), kind)}:
         abort(403)
-    fields = _case_fields(kind, case)
+    inputs = form_fields(kind, case)
     if request.method == "GET":
         form = {}
         if kind == "case_transfer":
             with suppress(QuanzeError):  # the registry's competent organ, preselected (第22–24条)
                 form["receiver_org_id"] = str(competent_receiver(db(), case, today())[0].id)
-        return _render(kind, fields, form, {}, case=case)
+        return _render(kind, inputs, form, {}, case=case)
     data, errors = load(SCHEMAS[kind](), to_data(request.form, kind))
     if not errors:
         try:
@@ -216,4 +216,4 @@ def start_for_case(case_id: int, kind: str):
             errors, status = service_errors(exc), exc.status
     else:
         status = 422
-    return _render(kind, fields, request.form.to_dict(flat=False), errors, status, case=case)
+    return _render(kind, inputs, request.form.to_dict(flat=False), errors, status, case=case)

@@ -26,6 +26,7 @@ from web.schemas.task_forms import html_to_task_data
 from web.views.diagrams import diagram_context
 from workflows.cases.evidence import instance_evidence
 from workflows.core.errors import ValidationFailed
+from workflows.procedures import ALL
 from workflows.procedures.entrustment import steps as entrustment
 from workflows.tasks import processes
 from workflows.tasks.inbox import (
@@ -35,7 +36,6 @@ from workflows.tasks.inbox import (
     inbox_townships,
     instance_view,
     next_task_for,
-    procedure_ids,
     visible_document,
     visible_task,
 )
@@ -82,7 +82,7 @@ def inbox_page():
     pager = {"page": page, "total": total, "pages": max(1, -(-total // INBOX_PAGE)),
              "args": {k: v for k, v in raw.items() if k != "page"}}
     return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw, pager=pager,
-                           procedures=procedure_ids(db()), windows=DUE_WINDOWS,
+                           procedures=[p.id for p in ALL], windows=DUE_WINDOWS,
                            townships=inbox_townships(db(), acting_user(), now()), now=now()), (422 if errors else 200)
 
 

@@ -65,6 +65,15 @@ def starts(place: str | None = None, procedures: tuple[Procedure, ...] = ALL) ->
             if p.start is not None and (place is None or p.start.place == place)}
 
 
+def labels(procedures: tuple[Procedure, ...] = ALL) -> dict[str, tuple[str, str]]:
+    """Process id or start key → (Chinese, English) label."""
+    found = {p.id: (p.label_zh, p.label_en) for p in procedures}
+    for p in procedures:
+        if p.start is not None:
+            found.setdefault(p.start.key, (p.start.label_zh or p.label_zh, p.start.label_en or p.label_en))
+    return found
+
+
 def start_grants(principal: access.Principal, key: str) -> list[access.Grant]:
     """The grants in whose name the user may start `key` (none for an unknown key)."""
     start = starts().get(key)
@@ -77,5 +86,5 @@ def startable(principal: access.Principal) -> list[str]:
             if s.place in (MENU, OWN_PAGE) and access.start_grants(principal, s.who)]
 
 
-__all__ = ["ALL", "CASE", "MENU", "OWN_PAGE", "Procedure", "Start", "build_engine", "by_id", "forms", "services",
+__all__ = ["ALL", "CASE", "MENU", "OWN_PAGE", "Procedure", "Start", "build_engine", "by_id", "forms", "labels", "services",
            "start_grants", "startable", "starts"]

@@ -41,6 +41,8 @@ class Start:
     place: str = MENU
     run: Callable[..., Started] | None = None
     summary: str = ""
+    label_zh: str = ""  # when the start has a name of its own (立案 starts 案件办理)
+    label_en: str = ""
 
     def __post_init__(self) -> None:
         if self.place not in (MENU, CASE, OWN_PAGE):

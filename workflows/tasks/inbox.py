@@ -122,11 +122,6 @@ def next_task_for(session: Session, principal: Principal, instance_id: int) -> H
         .order_by(HumanTask.id).limit(1)).first()
 
 
-def procedure_ids(session: Session) -> list[str]:
-    """Every procedure with a stored definition, for the inbox filter."""
-    return list(session.scalars(select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id)))
-
-
 def visible_instance(session: Session, principal: Principal, instance_id: int) -> ProcessInstance:
     """An instance the user may open; others look exactly like missing ones."""
     instance = session.get(ProcessInstance, instance_id)

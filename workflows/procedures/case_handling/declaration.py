@@ -33,6 +33,6 @@ PROCEDURE = Procedure(
     rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE),
     lanes={"Township": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER),
            "TownshipHead": (Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER)},
-    start=Start("case_filing", WHO, filing.file_case, run=start,
+    start=Start("case_filing", WHO, filing.file_case, run=start, label_zh="立案", label_en="Case filing",
                 summary="File a case (立案); refused naming the competent organ."),
 )

@@ -25,6 +25,7 @@ SEND = Procedure(
     label_zh="案件移送（移出）", label_en="Case transfer (sending)",
     services=services_of(steps.send, steps.close),
     start=Start("case_transfer", WHO, steps.transfer_case, place=CASE, run=start,
+                label_zh="案件移送", label_en="Case transfer",
                 summary="Transfer the case to the competent organ (案件移送)."),
 )
 RECEIVE = Procedure(
