@@ -75,7 +75,8 @@ def register(cli: click.Group) -> None:
     @report_errors
     def instances_show(state, instance_id: int) -> None:
         """Show one instance with its tasks and audit history."""
+        from workflows.procedures import forms
         from workflows.tasks.processes import show_instance
 
         with state.session() as session:
-            echo_json(show_instance(session, instance_id))
+            echo_json(show_instance(session, instance_id, forms()))
