@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -225,3 +227,11 @@ def test_cli_lists_every_procedure_and_checks_the_folder(tmp_path):
     folder = _folder(tmp_path)  # a file no procedure declares, and the twelve files missing
     checked = CliRunner().invoke(cli, ["bpmn", "check", "--dir", str(folder)])
     assert checked.exit_code == 1 and "broken_demo.bpmn: broken_demo: 流程未声明" in checked.output
+
+
+def test_every_marked_service_task_is_declared_by_a_procedure():
+    """A @service_task function no declaration collects would be lost silently: none is."""
+    marked: dict = {}
+    for info in pkgutil.walk_packages(procedures.__path__, "workflows.procedures."):
+        marked.update(marked_services(importlib.import_module(info.name)))
+    assert marked and set(marked) == procedures.services().names()

@@ -9,7 +9,7 @@ from models import CaseOfficer, User
 from workflows.cases.documents import issue_case_document
 from workflows.core.clock import legal_date
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.documents.render import chinese_date
 from workflows.procedures.case_handling import clock as case_clock
@@ -56,8 +56,6 @@ FORMS = {
         _text("hearing_party_statement", "当事人申辩和质证", "The party's defence and cross-examination", required=True),
     ]),
 }
-for _task, _form in FORMS.items():
-    register_form(PROCESS_ID, _task, _form)
 
 
 def _zh(day: date) -> str:
