@@ -10,7 +10,7 @@ from tests.support.case_world import NOTICE, at, build_case_county, file, notify
 from tests.support.procedure_world import fingerprint
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import LegalRuleViolation
-from workflows.engine import Engine
+from workflows.procedures import build_engine
 from workflows.procedures.case_handling.defence import check_after_defence
 
 DECIDE = {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True}
@@ -33,7 +33,7 @@ def _written(session) -> tuple:
 
 def _reload(session, c) -> None:
     """A fresh engine with an empty spec cache: the next step resumes from the saved state only."""
-    c.engine = Engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
+    c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
     c.engine.sync_definitions(session)
     session.commit()
 
