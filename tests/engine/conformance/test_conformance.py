@@ -20,7 +20,7 @@ from tests.engine.conformance.constructs_flow import FLOW
 from tests.engine.conformance.model import Construct
 from tests.support.engine_support import build_world
 from workflows.calendar.legal_calendar import LegalCalendar
-from workflows.core.forms import Field, Form, register_form
+from workflows.core.forms import Field, Form, FormRegistry
 from workflows.engine import Engine
 from workflows.engine.messages import hand_to_workflow
 from workflows.engine.scripting import StepContext
@@ -36,13 +36,13 @@ KNOWN_DIFFERENCES = {
 KINDS = {bool: "bool", int: "int", str: "str"}
 
 
-def _register_forms(construct: Construct) -> None:
+def _register_forms(construct: Construct, forms: FormRegistry) -> None:
     for action in construct.actions:
         if action[0] == "complete" and action[2]:
             form = Form([Field(name, KINDS[type(value)], label_zh=name, label_en=name)
                          for name, value in action[2].items()])
             for task in (action[1], f"{action[1]} [child]"):  # a multi-instance child's name
-                register_form(construct.process_id, task, form)
+                forms.register(construct.process_id, task, form)
 
 
 def _all_tasks(workflow) -> list:
@@ -62,7 +62,7 @@ def _reload(session, world, instance_id: int):
     """A fresh engine (empty caches) restores the stored state exactly."""
     session.expire_all()
     stored = session.get(ProcessInstance, instance_id)
-    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services)
+    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms)
     workflow = fresh.load(session, stored, StepContext())
     assert json.loads(fresh.serializer.dumps(workflow)) == json.loads(stored.state)  # key order aside
     ready = {str(t.id) for t in _all_tasks(workflow)
@@ -123,7 +123,7 @@ def test_construct_runs_identically_persisted_and_bare(session, clock, tmp_path,
     (world.engine.bpmn_dir / f"{construct.process_id}.bpmn").write_text(construct.xml, "utf-8")
     for file_name, xml in construct.extra_files.items():
         (world.engine.bpmn_dir / file_name).write_text(xml, "utf-8")
-    _register_forms(construct)
+    _register_forms(construct, world.engine.forms)
     world.engine.sync_definitions(session)
     session.commit()
     begin = clock.now()

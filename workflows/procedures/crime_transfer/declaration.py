@@ -29,7 +29,7 @@ PROCEDURE = Procedure(
     rule_keys=("o310_head_decide", "o310_handover", "o310_police_review", "o310_supplement",
                "o310_materials_handover", "o310_reconsider_request", "o310_reconsider_answer",
                "o310_procuratorate_request"),
-    lanes={"TownshipHead": (Role.TOWNSHIP_LEADER,), "Township": (Role.TOWNSHIP_OFFICER,),
+    lanes={"TownshipHead": (Role.TOWNSHIP_LEADER, Role.DEPARTMENT_HEAD), "Township": (Role.TOWNSHIP_OFFICER,),
            "PublicSecurity": (Role.COUNTY_OFFICER,)},
     start=Start("crime_transfer", WHO, steps.start_crime_transfer, place=CASE, run=start,
                 summary="Transfer a suspected crime (涉嫌犯罪移送, 310号令 第5条)."),
