@@ -1,16 +1,18 @@
-"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when configured)."""
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL when configured).
+
+Each database is a copy: of an empty schema built once per session, or of a named template
+(`database_template`, e.g. the Gucheng sample for the web tests) built once per session.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
 
-from models import Base
-from models.db import make_engine, make_session_factory
+from models.db import make_session_factory
+from tests.support.databases import PgSchemas, SqliteFiles
+from tests.support.templates import TEMPLATE_AT, TEMPLATES
 from workflows.core.clock import FixedClock
 
 PG_URL = os.environ.get("QUANZE_TEST_DATABASE_URL")
@@ -20,32 +22,45 @@ os.environ.setdefault("QUANZE_AUDIT_KEY", "quanze-test-audit-key")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-def _pg_engine_in_fresh_schema():
-    """A PostgreSQL engine whose search_path is a new, empty schema."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    return engine, admin, schema
+@pytest.fixture(scope="session")
+def sqlite_files(tmp_path_factory):
+    """The session's empty SQLite database and its templates."""
+    return SqliteFiles(tmp_path_factory.mktemp("databases"))
+
+
+@pytest.fixture(scope="session")
+def pg_schemas():
+    """The session's pool of PostgreSQL schemas (dropped at the end)."""
+    pool = PgSchemas(PG_URL)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def database_template():
+    """The template a test's database starts from: None is an empty schema."""
+    return None
 
 
 @pytest.fixture(params=BACKENDS)
-def engine(request, tmp_path):
-    """An engine on a brand-new database with every table created."""
+def engine(request, tmp_path, database_template):
+    """An engine on a database of its own: every table, and the template's rows if any."""
+    loader = TEMPLATES[database_template] if database_template else None
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        Base.metadata.create_all(eng)
+        files = request.getfixturevalue("sqlite_files")
+        source = files.template(database_template, loader) if loader else None
+        eng = files.engine(tmp_path / "test.db", source)
         yield eng
         eng.dispose()
         return
-    eng, admin, schema = _pg_engine_in_fresh_schema()
-    Base.metadata.create_all(eng)
+    pool = request.getfixturevalue("pg_schemas")
+    if loader:
+        pool.template(database_template, loader)
+    schema = pool.acquire(database_template)
+    eng = pool.engine_on(schema)
     yield eng
     eng.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    pool.release(schema)
 
 
 @pytest.fixture
@@ -64,4 +79,4 @@ def session(session_factory):
 @pytest.fixture
 def clock():
     """A fixed clock at 2026-03-02 09:00 Asia/Shanghai (a Monday, a working day)."""
-    return FixedClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    return FixedClock(TEMPLATE_AT)

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from models import Base, Delegation, DelegationMode, DelegationStatus, Organization, PowerItem
-from models.db import make_engine, make_session_factory
+from models import Delegation, DelegationMode, DelegationStatus, Organization, PowerItem
+from models.db import make_session_factory
+from tests.support.templates import gucheng
 from tests.support.webapp import BPMN_DIR, PROCEDURES
 from web import create_app
-from workflows.deadlines.rules import seed_deadline_rules
-from workflows.sample.gucheng import DEMO_PASSWORD, load_gucheng_sample
+from workflows.sample.gucheng import DEMO_PASSWORD
 from workflows.tasks import processes
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,15 +34,10 @@ ITEMS = ["ILLUS-JC-NYNC-01"]  # coercion is never entrusted (行政强制法 第
 
 
 @pytest.fixture
-def site(tmp_path, clock):
-    """A live server on 127.0.0.1 (free port) over an SQLite database with the Gucheng sample."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'site.db'}")
-    Base.metadata.create_all(engine)
+def site(tmp_path, clock, sqlite_files):
+    """A live server on 127.0.0.1 (free port) over an SQLite copy of the Gucheng sample."""
+    engine = sqlite_files.engine(tmp_path / "site.db", sqlite_files.template("gucheng", gucheng))
     factory = make_session_factory(engine)
-    with factory() as s:
-        load_gucheng_sample(s, clock)
-        seed_deadline_rules(s, clock)
-        s.commit()
     bpmn = tmp_path / "bpmn"
     bpmn.mkdir()
     for name in PROCEDURES:

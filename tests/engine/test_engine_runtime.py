@@ -42,7 +42,7 @@ def _count(session_factory, model) -> int:
 
 
 def _reload_matches(session, world: World, instance: ProcessInstance) -> None:
-    """A fresh engine (empty spec cache) restores the same state from the database."""
+    """A fresh engine (no live workflows) restores the same state from the database."""
     session.expire_all()
     stored = session.get(ProcessInstance, instance.id)
     fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms)

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent
 from web import create_app
-from workflows.deadlines.rules import seed_deadline_rules
-from workflows.sample.gucheng import DEMO_PASSWORD, load_gucheng_sample
+from workflows.sample.gucheng import DEMO_PASSWORD
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 # Every procedure: the start pages reach all of them.
@@ -25,12 +24,14 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 LONG_SESSIONS = {"SESSION_IDLE_MINUTES": 366 * 24 * 60, "SESSION_ABSOLUTE_MINUTES": 366 * 24 * 60}
 
 
-def make_app(engine, session_factory, clock, tmp_path, **config):
-    """The application on the test engine, with the sample and the fixed clock."""
-    with session_factory() as s:
-        load_gucheng_sample(s, clock)
-        seed_deadline_rules(s, clock)  # case and coordination periods need their rules
-        s.commit()
+@pytest.fixture
+def database_template():
+    """Web tests start from a copy of the Gucheng sample with its deadline rules."""
+    return "gucheng"
+
+
+def make_app(engine, clock, tmp_path, **config):
+    """The application on the test engine (a copy of the sample) and the fixed clock."""
     bpmn = tmp_path / "bpmn"
     bpmn.mkdir()
     for name in PROCEDURES:
@@ -41,9 +42,9 @@ def make_app(engine, session_factory, clock, tmp_path, **config):
 
 
 @pytest.fixture
-def app(engine, session_factory, clock, tmp_path):
+def app(engine, clock, tmp_path):
     """The application with sessions that outlast the clock moves of procedure tests."""
-    return make_app(engine, session_factory, clock, tmp_path, **LONG_SESSIONS)
+    return make_app(engine, clock, tmp_path, **LONG_SESSIONS)
 
 
 @pytest.fixture

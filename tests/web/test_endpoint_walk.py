@@ -179,6 +179,7 @@ def test_every_endpoint_for_every_role(app, session_factory, clock, username):
             continue  # would end the session the walk relies on
         url = _url(rule, {**values, "kind": kind or values["kind"]})
         response = _call(client, method, url, csrf, headers)
+        response.close()  # a static file's handle stays open until the response is closed
         allowed = _expectations(rule.endpoint, username, rule, kind)
         if response.status_code >= 500:
             problems.append(f"{method} {url}: {response.status_code}")

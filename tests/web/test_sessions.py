@@ -15,9 +15,9 @@ from workflows.accounts.access import principal_for
 
 
 @pytest.fixture
-def app(engine, session_factory, clock, tmp_path):
+def app(engine, clock, tmp_path):
     """The application with the default timeouts (30 minutes idle, 12 hours at most)."""
-    return make_app(engine, session_factory, clock, tmp_path)
+    return make_app(engine, clock, tmp_path)
 
 
 def _cookie(client) -> str:

@@ -14,6 +14,7 @@ from workflows.core.services import ServiceRegistry
 from workflows.engine.lanes import assignment_problem
 from workflows.engine.parser import ClockDuration, ClockTimeDate, GatewayEvents, QuanzeBpmnParser
 from workflows.engine.sandbox import ScriptRefused, check_source
+from workflows.engine.spec_cache import SPECS
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
@@ -80,29 +81,41 @@ def _timers_behind(task_spec) -> int:
     return sum(isinstance(d, ClockTimeDate | ClockDuration) for d in event.event_definitions)
 
 
-def _check_spec(file_name: str, spec, subprocess_specs: dict, services: ServiceRegistry):
-    """Sandbox, allow-list and lane checks over every task of a process and its subprocesses."""
+def _check_spec(file_name: str, spec, subprocess_specs: dict) -> list[DefinitionError]:
+    """Sandbox, lane and timer checks over every task of a process and its subprocesses."""
     errors: list[DefinitionError] = []
+    for task_spec in _task_specs(spec, subprocess_specs):
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        for source, mode in _expressions(task_spec):
+            try:
+                check_source(source.strip() if mode == "eval" else source, mode)
+            except ScriptRefused as exc:
+                errors.append(DefinitionError(file_name, element, str(exc)))
+        problem = assignment_problem(task_spec)
+        if problem:
+            errors.append(DefinitionError(file_name, element, problem))
+        if _timers_behind(task_spec) > 1:
+            errors.append(DefinitionError(
+                file_name, element, "事件网关后至多一个定时器 / at most one timer may wait "
+                                    "behind an event-based gateway"))
+    return errors
+
+
+def _task_specs(spec, subprocess_specs: dict):
     for process in [spec, *subprocess_specs.values()]:
-        for task_spec in process.task_specs.values():
-            element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-            for source, mode in _expressions(task_spec):
-                try:
-                    check_source(source.strip() if mode == "eval" else source, mode)
-                except ScriptRefused as exc:
-                    errors.append(DefinitionError(file_name, element, str(exc)))
-            operator = getattr(task_spec, "operation_name", None)
-            if operator is not None and services.get(operator) is None:
-                errors.append(DefinitionError(
-                    file_name, element,
-                    f"服务任务未登记 / service task not on the allow-list: {operator}"))
-            problem = assignment_problem(task_spec)
-            if problem:
-                errors.append(DefinitionError(file_name, element, problem))
-            if _timers_behind(task_spec) > 1:
-                errors.append(DefinitionError(
-                    file_name, element, "事件网关后至多一个定时器 / at most one timer may wait "
-                                        "behind an event-based gateway"))
+        yield from process.task_specs.values()
+
+
+def _service_problems(file_name: str, spec, subprocess_specs: dict,
+                      services: ServiceRegistry) -> list[DefinitionError]:
+    """Service tasks whose operator is not on this engine's allow-list."""
+    errors: list[DefinitionError] = []
+    for task_spec in _task_specs(spec, subprocess_specs):
+        operator = getattr(task_spec, "operation_name", None)
+        if operator is not None and services.get(operator) is None:
+            errors.append(DefinitionError(
+                file_name, getattr(task_spec, "bpmn_id", None) or task_spec.name,
+                f"服务任务未登记 / service task not on the allow-list: {operator}"))
     return errors
 
 
@@ -157,12 +170,10 @@ def call_targets(content: bytes) -> list[tuple[str, str]]:
             for node in root.xpath("//bpmn:callActivity", namespaces=BPMN_NS)]
 
 
-def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
-               includes: dict[str, str] | None = None) -> ParsedFile:
-    """XSD-validate and parse one file (with the files it calls); collect every error."""
-    includes = includes or {}
-    parsed = ParsedFile(file_name, bundle_hash(content, includes), content.decode("utf-8"),
-                        includes=dict(includes))
+def _parse(file_name: str, content: bytes, includes: dict[str, str]) -> tuple[dict, tuple]:
+    """(process id → (spec, subprocess specs), errors) of a file and the files it calls."""
+    specs: dict[str, tuple] = {}
+    errors: list[DefinitionError] = []
     parser = QuanzeBpmnParser()
     try:
         parser.add_bpmn_str(content, filename=file_name)
@@ -172,13 +183,35 @@ def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
         for process_id in (p for p in parser.get_process_ids() if p in own):
             spec = parser.get_spec(process_id)
             subs = parser.get_subprocess_specs(process_id)
-            parsed.specs[process_id] = (spec, subs)
-            parsed.errors += _check_spec(file_name, spec, subs, services)
+            specs[process_id] = (spec, subs)
+            errors += _check_spec(file_name, spec, subs)
     except ValidationException as exc:
         element = exc.id or _element_at_line(content, exc.line_number)
-        parsed.errors.append(DefinitionError(file_name, element, str(exc)))
+        errors.append(DefinitionError(file_name, element, str(exc)))
     except (SpiffWorkflowException, etree.LxmlError) as exc:
-        parsed.errors.append(DefinitionError(file_name, "", str(exc)))
+        errors.append(DefinitionError(file_name, "", str(exc)))
+    return specs, tuple(errors)
+
+
+def specs_for(file_name: str, sha256: str, content: bytes, includes: dict[str, str]):
+    """The parse of a file, once per (file name, bundle hash) in the process."""
+    return SPECS.get((file_name, sha256), lambda: _parse(file_name, content, includes))
+
+
+def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
+               includes: dict[str, str] | None = None) -> ParsedFile:
+    """XSD-validate and parse one file (with the files it calls); collect every error.
+
+    The parse is cached by file name and bundle hash (specs_for); only the allow-list check,
+    which depends on the engine's service registry, runs on every call.
+    """
+    includes = includes or {}
+    sha256 = bundle_hash(content, includes)
+    specs, errors = specs_for(file_name, sha256, content, includes)
+    parsed = ParsedFile(file_name, sha256, content.decode("utf-8"), dict(specs), list(errors),
+                        dict(includes))
+    for spec, subs in specs.values():
+        parsed.errors += _service_problems(file_name, spec, subs, services)
     if not parsed.errors and b"BPMNDiagram" not in content:
         parsed.errors.append(DefinitionError(
             file_name, "", "缺少图形数据 / no diagram (BPMNDI) data: file must open in a modeler"))
