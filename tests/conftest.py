@@ -42,9 +42,17 @@ def database_template():
     return None
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "database(name): start from a copy of that template "
+                                       "(tests/support/templates.py)")
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path, database_template):
     """An engine on a database of its own: every table, and the template's rows if any."""
+    marker = request.node.get_closest_marker("database")
+    if marker is not None:
+        database_template = marker.args[0]
     loader = TEMPLATES[database_template] if database_template else None
     if request.param == "sqlite":
         files = request.getfixturevalue("sqlite_files")

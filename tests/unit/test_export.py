@@ -15,15 +15,19 @@ from tests.support.cli import cli_state
 from web.cli.catalogue import export_powers_cmd
 from workflows.core.errors import NotFound, ValidationFailed
 from workflows.registry.importing.export import export_powers
-from workflows.sample.gucheng import load_gucheng_sample
 
 ON = date(2026, 3, 2)
 
 
 @pytest.fixture
-def county(session, clock):
+def database_template():
+    """A copy of the Gucheng sample (tests/support/templates.py)."""
+    return "gucheng_sample"
+
+
+@pytest.fixture
+def county(session):
     """The Gucheng sample: a 2020 grant to every township, entrustments to 郑口镇 and 青罕镇."""
-    load_gucheng_sample(session, clock)
     return session
 
 

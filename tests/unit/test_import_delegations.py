@@ -16,7 +16,6 @@ from web.cli.catalogue import import_delegations_cmd
 from workflows.core.errors import ValidationFailed
 from workflows.registry.importing.delegations import import_delegations
 from workflows.registry.powers import who
-from workflows.sample import gucheng as sample
 
 HEADER = ["事项编码", "乡镇", "下放方式", "生效日期", "终止日期", "状态", "文号", "文件名称", "经费",
           "编制", "在办案件处理", "备注"]
@@ -29,10 +28,14 @@ NEW_ENTRUST = ["ILLUS-CF-NYNC-02", "青罕镇", "entrust", "2024-01-01", "2026-1
 
 
 @pytest.fixture
-def county(session, clock, monkeypatch):
+def database_template():
+    """A copy of Gucheng without its delegations (tests/support/templates.py)."""
+    return "gucheng_without_delegations"
+
+
+@pytest.fixture
+def county(session):
     """Gucheng with its catalogue but no delegations; 郑口镇 and 青罕镇 have certified officers."""
-    monkeypatch.setattr(sample, "load_sample_delegations", lambda _s, _c: {})
-    sample.load_gucheng_sample(session, clock)
     return session
 
 

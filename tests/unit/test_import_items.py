@@ -16,7 +16,6 @@ from tests.support.sheets import write_csv, write_xlsx
 from web.cli.catalogue import import_items_cmd
 from workflows.core.errors import ValidationFailed
 from workflows.registry.importing.items import ImportOptions, import_items
-from workflows.sample import gucheng as sample
 
 SAMPLE_CSV = Path(__file__).resolve().parents[2] / "workflows" / "data" / "sample_items.csv"
 GUCHENG = ImportOptions(county_name="故城县", city_name="衡水市")
@@ -26,10 +25,14 @@ ZH_HEADER = ["事项编码", "事项名称", "类别", "实施主体", "设定�
 
 
 @pytest.fixture
-def county(session, clock, monkeypatch):
+def database_template():
+    """A copy of Gucheng without its catalogue (tests/support/templates.py)."""
+    return "gucheng_without_catalogue"
+
+
+@pytest.fixture
+def county(session):
     """Gucheng's organizations and users, with an empty catalogue."""
-    monkeypatch.setattr(sample, "load_sample_catalogue", lambda _s, _c: {})
-    sample.load_gucheng_sample(session, clock)
     return session
 
 
@@ -281,9 +284,8 @@ def test_a_blank_required_cell_is_named_in_chinese_and_english(county, clock, tm
 
 
 @pytest.fixture
-def delegated(session, clock):
+def delegated(session):
     """The full sample: every township holds the 2020 grants, two hold 2026–2027 entrustments."""
-    sample.load_gucheng_sample(session, clock)
     return session
 
 
@@ -293,6 +295,7 @@ def _one_item_file(tmp_path, code: str, mode: str, liberty: str = "否") -> Path
     return write_csv(tmp_path / f"{code}.csv", rows)
 
 
+@pytest.mark.database("gucheng_sample")
 def test_catalogue_cannot_drop_a_mode_still_delegated(delegated, clock, tmp_path):
     before = _counts(delegated)
     with pytest.raises(ValidationFailed) as err:
@@ -302,6 +305,7 @@ def test_catalogue_cannot_drop_a_mode_still_delegated(delegated, clock, tmp_path
     assert _counts(delegated) == before
 
 
+@pytest.mark.database("gucheng_sample")
 def test_granted_item_cannot_become_liberty_restricting_行政处罚法第18条(delegated, clock, tmp_path):
     """行政处罚法 第18条: an item out with townships cannot be marked as restricting liberty."""
     with pytest.raises(ValidationFailed) as err:
@@ -311,6 +315,7 @@ def test_granted_item_cannot_become_liberty_restricting_行政处罚法第18条(
     assert _item(delegated, "ILLUS-CF-CGZF-01").restricts_personal_liberty is False
 
 
+@pytest.mark.database("gucheng_sample")
 def test_a_mode_whose_delegations_have_ended_may_be_dropped(delegated, clock, tmp_path):
     clock.set(datetime(2028, 1, 2, 1, tzinfo=UTC))  # the sample entrustments ended 2027-12-31
     path = write_csv(tmp_path / "n.csv", [

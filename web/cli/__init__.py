@@ -18,6 +18,7 @@ from web.cli.state import CliState
 def cli(ctx: click.Context, database_url: str | None) -> None:
     """Quanze (权责): delegated-power transfers to townships."""
     ctx.obj = CliState(database_url or default_database_url())
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

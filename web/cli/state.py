@@ -32,3 +32,10 @@ class CliState:
     def session(self) -> Session:
         """A new session; callers use it as a context manager."""
         return self.session_factory()
+
+    def close(self) -> None:
+        """Close the engine's connections if this run opened it (at the end of the command)."""
+        engine = self.__dict__.pop("engine", None)
+        self.__dict__.pop("session_factory", None)
+        if engine is not None:
+            engine.dispose()
