@@ -49,11 +49,8 @@ def test_quanze_secure_cookies_overrides_the_default(engine, clock, tmp_path, mo
     assert _app(engine, clock, tmp_path, TESTING=True).config["SESSION_COOKIE_SECURE"] is expected
 
 
-def test_secure_flag_is_sent_on_the_session_cookie(engine, session_factory, clock, tmp_path, monkeypatch):
-    from workflows.sample.gucheng import load_gucheng_sample
-    with session_factory() as s:
-        load_gucheng_sample(s, clock)
-        s.commit()
+def test_secure_flag_is_sent_on_the_session_cookie(engine, clock, tmp_path, monkeypatch):
+    """The engine holds a copy of the Gucheng sample (tests/web/conftest.py)."""
     monkeypatch.setenv("QUANZE_SECURE_COOKIES", "1")
     client = _app(engine, clock, tmp_path, TESTING=True).test_client()
     response = login(client, "zk_officer1")

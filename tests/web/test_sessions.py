@@ -116,11 +116,8 @@ def test_timeouts_are_configurable(engine, clock, tmp_path, monkeypatch):
     assert explicit.config["SESSION_IDLE_MINUTES"] == 7
 
 
-def test_short_idle_timeout_from_config_applies(engine, session_factory, clock, tmp_path):
-    from workflows.sample.gucheng import load_gucheng_sample
-    with session_factory() as s:
-        load_gucheng_sample(s, clock)
-        s.commit()
+def test_short_idle_timeout_from_config_applies(engine, clock, tmp_path):
+    """The engine holds a copy of the Gucheng sample (tests/web/conftest.py)."""
     app = create_app({"ENGINE": engine, "CLOCK": clock, "SECRET_KEY": "k", "TESTING": True,
                       "INSTANCE_PATH": str(tmp_path), "SESSION_IDLE_MINUTES": 2})
     client = app.test_client()
