@@ -34,12 +34,14 @@ test: setup-test
 	if [ -n "$$url" ]; then echo "PostgreSQL tests: on ($$url)"; else echo "PostgreSQL tests: off (no server)"; fi; \
 	QUANZE_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: setup-test
-	@for b in benchmarks/*.py; do $(BIN)/python $$b; done
+	@for b in benchmarks/[!_]*.py; do $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -32,6 +32,7 @@ from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from models import AuditEvent, Base, Deadline, DeadlineRule, DeadlineStatus, Notification  # noqa: E402
 from models.db import make_engine, make_session_factory  # noqa: E402
+from scheduler.runner import DeadlineScheduler  # noqa: E402
 from tests.support.deadline_world import build_world  # noqa: E402
 from workflows.core.clock import SystemClock  # noqa: E402
 
@@ -100,8 +101,6 @@ def _insert_deadlines(factory, dues: list[datetime], now: datetime) -> list[int]
 
 def worker(url: str, schema: str | None, seconds: float, expect: int) -> None:
     """Child process: run the real scheduler until `expect` rows are overdue; print ticks and RSS."""
-    from scheduler.runner import DeadlineScheduler
-
     factory = make_session_factory(_engine(url, schema))
     runner = DeadlineScheduler(factory, SystemClock(), sweep_seconds=30)
     ticks: list[tuple[float, float, int]] = []  # one per pass: began, committed, rows expired

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 from scheduler.runner import DeadlineScheduler
+from workflows.engine.folder import bpmn_folder
 from workflows.jobs.webhooks import WEBHOOK_URL_ENV
+from workflows.procedures import build_engine
 
 
 def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn_dir=None,
@@ -18,9 +20,6 @@ def start_in_process(session_factory, clock, calendar=None, *, engine=None, bpmn
     defaults to $QUANZE_WEBHOOK_URL.
     """
     if engine is None:
-        from workflows.engine.folder import bpmn_folder
-        from workflows.procedures import build_engine
-
         engine = build_engine(bpmn_folder(bpmn_dir), clock, calendar)
     url = webhook_url if webhook_url is not None else os.environ.get(WEBHOOK_URL_ENV) or None
     runner = DeadlineScheduler(session_factory, clock, engine=engine, webhook_url=url,

@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from models.db import default_database_url, make_engine, make_session_factory
+from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.storage import DiskBlobStore
 from workflows.core.clock import SystemClock
+from workflows.procedures import build_engine
+from workflows.procedures import forms as procedure_forms
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,  # 1 MiB: a bigger body is refused with 413
@@ -65,9 +68,6 @@ class Wiring:
         """The procedure engine, built and synced with bpmn/ once (on the first request needing it)."""
         with self._lock:
             if self.workflow is None:
-                from workflows.calendar.legal_calendar import LegalCalendar
-                from workflows.procedures import build_engine
-
                 built = build_engine(self.bpmn_dir, self.clock, LegalCalendar())
                 with self.session_factory() as session:
                     built.sync_definitions(session)
@@ -79,9 +79,7 @@ class Wiring:
         if self.workflow is not None:
             return self.workflow.forms
         if self._forms is None:
-            from workflows.procedures import forms
-
-            self._forms = forms()
+            self._forms = procedure_forms()
         return self._forms
 
 

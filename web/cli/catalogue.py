@@ -11,6 +11,9 @@ from tqdm import tqdm
 
 from web.cli.common import echo_json, parse_date, report_errors
 from workflows.core.errors import ValidationFailed
+from workflows.registry.importing.delegations import import_delegations
+from workflows.registry.importing.export import export_powers
+from workflows.registry.importing.items import ImportOptions, import_items
 
 PROGRESS_HELP = "Show a progress bar on stderr (default: when stderr is a terminal)."
 
@@ -82,8 +85,6 @@ def _run_with_progress(show: bool | None, call):
 @_row_errors
 def import_items_cmd(state, file: Path, county_name, city_name, progress, as_json) -> None:
     """Import catalogue items (事项清单) from CSV or XLSX; any bad row imports nothing."""
-    from workflows.registry.importing.items import ImportOptions, import_items
-
     def call(bars):
         options = ImportOptions(county_name=county_name, city_name=city_name, progress=bars)
         with state.session() as session:
@@ -109,8 +110,6 @@ def import_items_cmd(state, file: Path, county_name, city_name, progress, as_jso
 @_row_errors
 def import_delegations_cmd(state, file: Path, progress, as_json) -> None:
     """Import existing delegations (赋权/委托) with their documents and dates."""
-    from workflows.registry.importing.delegations import import_delegations
-
     def call(bars):
         with state.session() as session:
             return import_delegations(session, state.clock, file, progress=bars)
@@ -132,8 +131,6 @@ def import_delegations_cmd(state, file: Path, progress, as_json) -> None:
 @report_errors
 def export_powers_cmd(state, township: str, on, fmt: str, output: Path | None) -> None:
     """Export a township's power and responsibility lists (权力清单/责任清单)."""
-    from workflows.registry.importing.export import export_powers
-
     if fmt == "xlsx" and output is None:
         raise click.UsageError("XLSX 需要 --output 文件 / xlsx needs --output FILE")
     with state.session() as session:

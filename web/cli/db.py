@@ -9,6 +9,7 @@ from workflows.core import schema
 from workflows.core.audit import ensure_head
 from workflows.core.db import unit_of_work
 from workflows.deadlines.rules import seed_deadline_rules
+from workflows.sample.gucheng import load_gucheng_sample
 
 
 @click.command("init")
@@ -24,8 +25,6 @@ def init_cmd(state, sample: bool) -> None:
         seed_deadline_rules(session, state.clock)  # legal periods as data (design.md §4)
     click.echo(f"数据库已就绪 / database ready: {state.engine.url.render_as_string(hide_password=True)}")
     if sample:
-        from workflows.sample.gucheng import load_gucheng_sample
-
         with state.session() as session:
             summary = load_gucheng_sample(session, state.clock)
         click.echo(f"已载入故城县示例数据 / Gucheng sample loaded: {summary}")

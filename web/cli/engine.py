@@ -7,14 +7,13 @@ import sys
 import click
 
 from web.cli.common import echo_json, report_errors
+from workflows.engine.definitions import bpmn_files, check_folder
+from workflows.procedures import ALL, forms, services
+from workflows.procedures.check import check_procedures
+from workflows.tasks.processes import list_instances, show_instance
 
 
 def _check_errors(bpmn_dir: str):
-    # Imported lazily: loading SpiffWorkflow is not free and `quanze --help` should not pay it.
-    from workflows.engine.definitions import check_folder
-    from workflows.procedures import ALL, services
-    from workflows.procedures.check import check_procedures
-
     return check_folder(bpmn_dir, services()) + check_procedures(ALL, bpmn_dir)
 
 
@@ -30,8 +29,6 @@ def register(cli: click.Group) -> None:
                   type=click.Path(file_okay=False), help="Folder of .bpmn files.")
     def bpmn_check(bpmn_dir: str) -> None:
         """Validate every file (XSD, sandbox, service allow-list, lanes) against the declared procedures."""
-        from workflows.engine.definitions import bpmn_files
-
         files = bpmn_files(bpmn_dir)
         errors = _check_errors(bpmn_dir)
         for error in errors:
@@ -54,8 +51,6 @@ def register(cli: click.Group) -> None:
     @report_errors
     def instances_list(state, status, process_id, as_json) -> None:
         """List instances, newest first."""
-        from workflows.tasks.processes import list_instances
-
         with state.session() as session:
             rows = list_instances(session, status=status, process_id=process_id)
             data = [{"id": r.id, "process_id": r.process_id, "business_key": r.business_key,
@@ -75,8 +70,5 @@ def register(cli: click.Group) -> None:
     @report_errors
     def instances_show(state, instance_id: int) -> None:
         """Show one instance with its tasks and audit history."""
-        from workflows.procedures import forms
-        from workflows.tasks.processes import show_instance
-
         with state.session() as session:
             echo_json(show_instance(session, instance_id, forms()))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from web.cli.common import echo_json
+from workflows.procedures import ALL
+from workflows.procedures.listing import describe
 
 
 def _line(d: dict) -> list[str]:
@@ -30,9 +32,6 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def procedures_cmd(bpmn_dir: str, as_json: bool) -> None:
         """List every procedure of workflows.procedures.ALL."""
-        from workflows.procedures import ALL
-        from workflows.procedures.listing import describe
-
         data = [describe(p, bpmn_dir) for p in ALL]
         if as_json:
             echo_json(data)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
+from scheduler import start_in_process
 from web.cli.common import echo_json, report_errors
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.engine.folder import bpmn_folder
+from workflows.jobs import webhooks
+from workflows.jobs.due_work import run_due_work
+from workflows.procedures import build_engine
 
 
 @click.command("scheduler")
@@ -26,16 +32,11 @@ from web.cli.common import echo_json, report_errors
 def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str | None, webhook_url: str | None,
                   once: bool) -> None:
     """Fire due deadlines and wake BPMN timers until stopped (Ctrl-C or SIGTERM)."""
-    from workflows.calendar.legal_calendar import LegalCalendar
-    from workflows.engine.folder import bpmn_folder
-
     calendar = LegalCalendar()
     folder = bpmn_folder(bpmn_dir)  # never the working directory; refuses without one
     if once:
         _run_once(state, calendar, folder, webhook_url)
         return
-    from scheduler import start_in_process
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     stop = threading.Event()
@@ -51,10 +52,6 @@ def scheduler_cmd(state, sweep_seconds: float, bpmn_dir: str | None, webhook_url
 
 def _run_once(state, calendar, bpmn_dir: Path, webhook_url: str | None) -> None:
     """One catch-up pass and one webhook pass, as a cron job would run them."""
-    from workflows.jobs import webhooks
-    from workflows.jobs.due_work import run_due_work
-    from workflows.procedures import build_engine
-
     engine = build_engine(bpmn_dir, state.clock, calendar)
     with state.session() as session:
         report = run_due_work(session, state.clock, engine=engine, webhook_url=webhook_url)

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+from waitress import serve
+
+from scheduler import start_in_process
+from web.app import create_app
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.errors import QuanzeError
 
 
 def _start_scheduler(state, app):
-    """Start scheduler.start_in_process (sharing the app's BPMN engine) when it exists, else None."""
-    try:
-        module = importlib.import_module("scheduler")
-    except ImportError:
-        return None
-    start = getattr(module, "start_in_process", None)
-    if start is None:
-        return None
-    from workflows.calendar.legal_calendar import LegalCalendar
-    from workflows.core.errors import QuanzeError
-
+    """Start the scheduler in this process, sharing the app's BPMN engine."""
     try:
         engine = app.extensions["quanze"].workflow_engine()
     except QuanzeError as exc:  # invalid BPMN: deadlines still fire, timers wait for a fix
         click.echo(f"错误 / error: {exc.message} {exc.details.get('errors', '')}", err=True)
         engine = None
-    return start(state.session_factory, state.clock, LegalCalendar(), engine=engine, bpmn_dir=None)
+    return start_in_process(state.session_factory, state.clock, LegalCalendar(), engine=engine, bpmn_dir=None)
 
 
 @click.command("serve")
@@ -35,19 +29,13 @@ def _start_scheduler(state, app):
 @click.pass_obj
 def serve_cmd(state, host: str, port: int, threads: int, no_scheduler: bool) -> None:
     """Serve the site with waitress; the scheduler runs in-process unless told otherwise."""
-    from waitress import serve
-
-    from web import create_app
-
     app = create_app({"ENGINE": state.engine, "CLOCK": state.clock})
     scheduler = None if no_scheduler else _start_scheduler(state, app)
-    if scheduler is None and not no_scheduler:
-        click.echo("提示：调度器不可用，仅提供网页 / note: scheduler not available, serving pages only")
     click.echo(f"权责 Quanze: http://{host}:{port}/")
     try:
         serve(app, host=host, port=port, threads=threads)
     finally:
-        if scheduler is not None and hasattr(scheduler, "shutdown"):
+        if scheduler is not None:
             scheduler.shutdown()
 
 

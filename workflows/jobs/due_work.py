@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from models import ProcessInstance
 from workflows.jobs.firing import fire_all_due, next_deadline_event
+from workflows.procedures.case_transfer.handover import hand_over_pending
+from workflows.tasks import processes
 
 OPEN_INSTANCE_STATUSES = ("running", "waiting")
 
@@ -38,9 +40,6 @@ def next_wake_at(session: Session) -> datetime | None:
 
 
 def _wake_instances(session: Session, engine, now: datetime, batch: int) -> int:
-    # Imported here: only a process that runs an engine pays for loading SpiffWorkflow.
-    from workflows.tasks import processes
-
     woken = 0
     while True:
         done = processes.wake_due_instances(session, engine, now, limit=batch)
@@ -55,9 +54,5 @@ def run_due_work(session: Session, clock, *, engine=None, webhook_url: str | Non
     fired = fire_all_due(session, clock, batch=batch, webhook_url=webhook_url, engine=engine)
     woken = _wake_instances(session, engine, clock.now(), min(batch, 100)) if engine is not None else 0
     if engine is not None:
-        from workflows.procedures.case_transfer.handover import (
-            hand_over_pending,  # engine processes only
-        )
-
         hand_over_pending(session, engine)  # accepted or designated transfers (第25条)
     return DueWorkReport(len(fired.expired), len(fired.warned), woken, next_wake_at(session))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from models import Deadline, DeadlineRule, ExpiryAction, ProcessInstance
 from workflows.core.audit import record
 from workflows.core.errors import Conflict, QuanzeError
+from workflows.tasks import processes
 
 INTERRUPT_MESSAGE = "deadline_interrupt"
 OPEN_STATUSES = ("running", "waiting")
@@ -46,9 +47,6 @@ def _interrupt_targets(session: Session, ids: list[int]) -> list[tuple[int, str,
 
 def _deliver_one(session: Session, engine, deadline_id: int, rule_key: str, instance_id: int) -> str:
     """Deliver the interrupt in a SAVEPOINT, so one failing instance spoils no other row."""
-    # Imported here: only a process that runs an engine loads SpiffWorkflow.
-    from workflows.tasks import processes
-
     status = session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id))
     if status not in OPEN_STATUSES:
         return "not_waiting"

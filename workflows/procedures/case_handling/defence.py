@@ -7,13 +7,13 @@ from decimal import Decimal
 
 from models import CaseOfficer, User
 from workflows.cases.documents import issue_case_document
+from workflows.cases.records import get_case
 from workflows.core.clock import legal_date
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.documents.render import chinese_date
-from workflows.procedures.case_handling import clock as case_clock
-from workflows.procedures.legal_review.steps import get_case
+from workflows.procedures import case_clock
 from workflows.procedures.periods import service_calendar
 from workflows.procedures.rules import as_iso_date
 

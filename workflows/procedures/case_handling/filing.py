@@ -21,6 +21,7 @@ from models import (
     Role,
     User,
 )
+from workflows.cases.records import get_case
 from workflows.cases.rules import (
     Officer,
     check_competence,
@@ -32,9 +33,8 @@ from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.deadlines import extensions as deadline_extensions
 from workflows.deadlines import records as deadlines
-from workflows.procedures.case_handling.clock import legal_calendar
+from workflows.procedures.case_clock import legal_calendar
 from workflows.procedures.case_handling.steps import DECIDE_RULE, PROCESS_ID, REVOKED_MESSAGE
-from workflows.procedures.legal_review.steps import get_case
 from workflows.procedures.rules import require_role, single_org
 from workflows.registry import powers as registry
 from workflows.tasks import processes

@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 from models import CaseStatus, DecisionKind, PartyKind
+from workflows.cases.records import get_case
 from workflows.cases.rules import ART_58, benchmark_bounds, check_benchmark, major_reasons
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
-from workflows.procedures.case_handling import clock as case_clock
+from workflows.procedures import case_clock
 from workflows.procedures.case_handling.defence import check_after_defence
-from workflows.procedures.legal_review.steps import get_case, passed_review
+from workflows.procedures.legal_review.steps import passed_review
 from workflows.procedures.rules import as_iso_date
 
 PROCESS_ID = "case_handling"

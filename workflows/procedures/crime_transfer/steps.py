@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import CaseStatus, Organization, OrgKind, Role, User
+from workflows.cases.records import get_case
 from workflows.cases.rules import Officer, check_officers
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
-from workflows.procedures.case_handling import clock as case_clock
-from workflows.procedures.legal_review.steps import get_case
+from workflows.procedures import case_clock
 from workflows.procedures.rules import require_role
 from workflows.tasks import processes
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Case, CaseReview, CaseStatus, ReviewResult
-from workflows.core.errors import NotFound
+from models import CaseReview, CaseStatus, ReviewResult
+from workflows.cases.records import get_case
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
-from workflows.procedures.case_handling import clock as case_clock
+from workflows.procedures import case_clock
 
 PROCESS_ID = "legal_review"
 REVIEW_RULE = "samr_legal_review"  # 10 working days (SAMR practice, domain.md §1a)
@@ -27,14 +27,6 @@ FORMS = {
               label_en="What was supplemented"),
     ]),
 }
-
-
-def get_case(session: Session, case_id: int) -> Case:
-    """A case by id, or NotFound naming it."""
-    case = session.get(Case, case_id) if isinstance(case_id, int) else None
-    if case is None:
-        raise NotFound(f"未知案件：{case_id} / unknown case: {case_id}", case_id=case_id)
-    return case
 
 
 @service_task("legal_review.open")

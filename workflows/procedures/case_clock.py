@@ -1,4 +1,4 @@
-"""Deadline rows for the case procedures, started and closed from service tasks (design.md §4)."""
+"""Deadline rows of the case procedures (case handling, legal review, crime transfer), design.md §4."""
 
 from __future__ import annotations
 
