@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Date, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from models import AuditHead
@@ -40,3 +42,14 @@ def test_rows_and_rowcount_come_back_and_in_lists_are_refused(session):
         with pytest.raises(ValueError, match="expanding"):
             fast("test.in", connection, lambda: select(head.c.id).where(
                 head.c.id.in_([1, 2])))
+
+
+
+def test_values_go_through_the_column_types_both_ways(session):
+    """A date goes in through its bind processor and comes back through its result processor."""
+    on = date(2026, 3, 2)
+    with unit_of_work(session):
+        connection = session.connection()
+        core = connection.execute(select(bindparam("on", type_=Date())), {"on": on}).first()
+        ran = fast("test.date", connection, lambda: select(bindparam("on", type_=Date())))
+        assert ran.execute(connection, {"on": on}).first() == tuple(core) == (on,)

@@ -1,10 +1,16 @@
-"""The engine's hot statements compiled once by SQLAlchemy and run on the session's DBAPI cursor.
+"""Hot statements compiled once by SQLAlchemy and run on the session's own DBAPI cursor.
 
-A workflow step writes a handful of small rows; SQLAlchemy's per-execution machinery
-(execution context, result metadata, events) cost several times the SQL itself. As in
-workflows/core/compiled_query.py, SQLAlchemy still writes the SQL for the dialect and supplies each
-type's bind processor; the statement runs on the session's own connection, so it is part of
-the session's transaction and is committed or rolled back with it.
+A workflow step writes a handful of small rows and the registry's `who` answers thousands of
+lookups a second; SQLAlchemy's per-execution machinery (execution context, result metadata,
+events) costs several times the SQL itself. Here SQLAlchemy still writes the SQL for the
+dialect and supplies each type's bind and result processors; the statement runs on the
+session's connection, so it belongs to the session's transaction, and a DBAPI error is raised
+as the same sqlalchemy.exc error a Core execute would raise.
+
+What is skipped: SQLAlchemy's connection and cursor events (before_cursor_execute, …) do not
+fire for these statements and `echo=True` does not log them. Used only where a benchmark shows
+it pays: the engine's step (benchmarks/engine.py), the audit chain's append and `who`
+(benchmarks/registry.py).
 """
 
 from __future__ import annotations
@@ -12,38 +18,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ClauseElement
 
-_CURSOR = "quanze.engine_cursor"
-_COMPILED: dict[tuple, FastStatement] = {}
+_CURSOR = "quanze.fast_cursor"
+_COMPILED: dict[tuple, FastStatement] = {}  # SQL text per statement and dialect; holds no data
 
 
 @dataclass(frozen=True)
 class FastStatement:
-    """SQL text, parameter layout and bind processors of one statement for one dialect."""
+    """SQL text, parameter layout and type processors of one statement for one dialect."""
 
     sql: str
     template: dict  # every bind with its processed default; caller parameters overwrite
-    order: tuple[str, ...] | None  # positional parameter names, None for named styles
-    bind: dict[str, Callable]  # parameter → the column type's bind processor
+    order: tuple[str, ...] | None  # positional parameter names (a name may repeat)
+    bind: dict[str, Callable]  # parameter → the type's bind processor
+    converters: tuple[tuple[int, Callable], ...]  # (column index, result processor)
 
     @classmethod
-    def build(cls, statement: ClauseElement, dialect) -> FastStatement:
-        """Compile for a dialect; bindparam()s without a value are the caller's parameters."""
+    def build(cls, statement: ClauseElement, dialect, types: dict | None = None) -> FastStatement:
+        """Compile for a dialect; bindparam()s without a value are the caller's parameters.
+
+        `types` names the SQL type of a caller parameter SQLAlchemy cannot infer.
+        """
         compiled = statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("expanding parameters (IN) need SQLAlchemy's own execute")
+        types = types or {}
         caller = [name for name, param in compiled.binds.items() if param.required]
         values = compiled.construct_params(dict.fromkeys(caller))
         bind = {name: processor for name, param in compiled.binds.items()
-                if (processor := param.type.dialect_impl(dialect).bind_processor(dialect))
-                is not None}
+                if (processor := types.get(name, param.type).dialect_impl(dialect)
+                    .bind_processor(dialect)) is not None}
         template = {name: bind[name](value) if name in bind and name not in caller else value
                     for name, value in values.items()}
         order = tuple(compiled.positiontup) if compiled.positional else None
-        return cls(compiled.string, template, order, bind)
+        columns = statement.selected_columns if isinstance(statement, Select) else ()
+        converters = tuple(
+            (i, processor) for i, column in enumerate(columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None)
+        return cls(compiled.string, template, order, bind, converters)
 
     def execute(self, connection: Connection, params: dict) -> Ran:
         """Run in the connection's transaction; rows are read to the end at once."""
@@ -62,7 +79,16 @@ class FastStatement:
                                       dialect=connection.dialect) from exc
         # Reading every row finishes the statement (SQLite keeps an unfinished one active).
         rows = cursor.fetchall() if cursor.description is not None else []
+        if self.converters:
+            rows = [_converted(row, self.converters) for row in rows]
         return Ran(cursor.rowcount, rows)
+
+
+def _converted(row, converters) -> tuple:
+    values = list(row)
+    for i, processor in converters:
+        values[i] = processor(values[i])
+    return tuple(values)
 
 
 @dataclass(frozen=True)
@@ -81,13 +107,14 @@ class Ran:
         return self.rows
 
 
-def fast(key: str, connection: Connection, build: Callable[[], ClauseElement]) -> FastStatement:
+def fast(key: str, connection: Connection, build: Callable[[], ClauseElement],
+         types: dict | None = None) -> FastStatement:
     """The statement `key` compiled for this connection's dialect (built on first use)."""
     dialect = connection.dialect
     cache_key = (key, dialect.name, dialect.driver, dialect.paramstyle)
     found = _COMPILED.get(cache_key)
     if found is None:
-        found = _COMPILED[cache_key] = FastStatement.build(build(), dialect)
+        found = _COMPILED[cache_key] = FastStatement.build(build(), dialect, types)
     return found
 
 

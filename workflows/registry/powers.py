@@ -120,7 +120,7 @@ def who(session: Session, item_code: str, township: str | int, on: date) -> Comp
     if session.autoflush:  # as an ORM query would: pending rows of this session count
         session.flush()
     connection = session.connection()
-    rows = who_query(connection.dialect, by_id).rows(connection, params)
+    rows = who_query(connection, by_id).execute(connection, params).rows
     if len(rows) != 1:
         find_item(session, item_code)  # raises NotFound naming the unknown code
         find_township(session, township)  # unknown or ambiguous township

@@ -28,7 +28,7 @@ from models import (
     PowerItem,
     item_relations,
 )
-from workflows.core.compiled_query import CompiledQuery
+from workflows.core.fastsql import FastStatement, fast
 
 # Related inspection and coercive powers travel with a granted or entrusted penalty power;
 # a coercive measure travels only with a grant (行政强制法 第17条: 行政强制措施权不得委托).
@@ -108,13 +108,8 @@ def _who_statement(by_id: bool):
     )
 
 
-_COMPILED: dict[tuple, CompiledQuery] = {}  # SQL text per dialect and shape; holds no data
-
-
-def who_query(dialect, by_id: bool) -> CompiledQuery:
-    """The `who` statement compiled for this dialect (see workflows/core/compiled_query.py)."""
-    key = (by_id, dialect.name, dialect.driver, dialect.paramstyle)
-    if key not in _COMPILED:
-        types = {"ref": Integer() if by_id else String(), "on": Date(), "code": String()}
-        _COMPILED[key] = CompiledQuery.build(_who_statement(by_id), dialect, types)
-    return _COMPILED[key]
+def who_query(connection, by_id: bool) -> FastStatement:
+    """The `who` statement compiled for the connection's dialect (see workflows/core/fastsql.py)."""
+    types = {"ref": Integer() if by_id else String(), "on": Date(), "code": String()}
+    return fast(f"registry.who.{'id' if by_id else 'name'}", connection,
+                lambda: _who_statement(by_id), types)
