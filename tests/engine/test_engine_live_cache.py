@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, HumanTask, ProcessInstance
 from tests.support.engine_support import World, build_world
 from workflows.calendar.legal_calendar import LegalCalendar
-from workflows.core.audit import verify_chain
+from workflows.core.audit_verify import verify_chain
 from workflows.core.db import unit_of_work
 from workflows.engine import Engine
 from workflows.engine.live import LiveWorkflows

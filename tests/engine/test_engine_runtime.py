@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
 from tests.support.engine_support import World, build_world
 from workflows.calendar.legal_calendar import LegalCalendar
-from workflows.core.audit import verify_chain
+from workflows.core.audit_verify import verify_chain
 from workflows.core.clock import SHANGHAI
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.engine import Engine

@@ -20,7 +20,7 @@ from workflows.cases.evidence import (
 )
 from workflows.cases.sniff import sniff
 from workflows.cases.storage import DiskBlobStore
-from workflows.core.audit import verify_chain
+from workflows.core.audit_verify import verify_chain
 from workflows.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"photo-of-the-stall" * 10

@@ -11,8 +11,8 @@ from sqlalchemy import delete, insert, select, update
 from models import AuditEvent, AuditHead, Base
 from models.db import make_engine, make_session_factory
 from web.cli import _register, cli
-from workflows.core.audit import record, row_hash, verify_chain
-from workflows.core.audit_verify import Anchor
+from workflows.core.audit import record, row_hash
+from workflows.core.audit_verify import Anchor, verify_chain
 from workflows.core.clock import FixedClock
 from workflows.core.db import unit_of_work
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Delegation, DelegationStatus, OrgKind, Role
 from tests.support.registry_helpers import county, make_item, make_officers, make_org
-from workflows.core.audit import verify_chain
+from workflows.core.audit_verify import verify_chain
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.registry.delegations import (
     DelegationDraft,

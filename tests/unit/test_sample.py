@@ -17,7 +17,7 @@ from models import (
     Role,
     User,
 )
-from workflows.core.audit import verify_chain
+from workflows.core.audit_verify import verify_chain
 from workflows.sample.gucheng import load_gucheng_sample
 
 ORGANS_PER_CLASS = {PopulationClass.UNDER_30K: 7, PopulationClass.FROM_30K_TO_50K: 8,

@@ -10,9 +10,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.cli.common import echo_json
-from workflows.core.audit import verify_chain
 from workflows.core.audit_verify import anchor_file as default_anchor_file
-from workflows.core.audit_verify import latest_anchor, write_anchor
+from workflows.core.audit_verify import latest_anchor, verify_chain, write_anchor
 
 _ANCHOR_HELP = "Anchor file (default $QUANZE_AUDIT_ANCHOR_FILE or instance/audit-anchors.jsonl)."
 

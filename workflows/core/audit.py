@@ -114,9 +114,3 @@ def append(session: Session, *, at: datetime, action: str, subject_type: str,
     fast("audit.tip", connection, _set_tip).execute(connection, {"tip": row["hash"]})
     return row
 
-
-def verify_chain(session: Session, batch: int = 5000, anchor=None):
-    """Walk the chain (workflows.core.audit_verify.verify); a ChainReport naming every problem."""
-    from workflows.core.audit_verify import verify  # it imports this module
-
-    return verify(session, batch=batch, anchor=anchor)

@@ -100,7 +100,7 @@ def _between(before: tuple[str, int, int], after: AuditEvent, after_seq: int,
             found.append(Problem(kind, tuple(seqs)))
 
 
-def verify(session: Session, batch: int = 5000, anchor: Anchor | None = None) -> ChainReport:
+def verify_chain(session: Session, batch: int = 5000, anchor: Anchor | None = None) -> ChainReport:
     """Walk the whole chain; name every insertion, deletion and rewrite found."""
     key = audit_key()
     found: list[Problem] = []
