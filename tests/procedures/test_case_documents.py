@@ -99,7 +99,7 @@ def test_decision_is_published_masked(session, c):
     case = file(session, c)
     summary = _issue(session, c, case, "penalty_decision", DECISION_FACTS)
     public = session.get(Document, summary["public"]["html_id"]).content.decode()
-    assert summary["public"]["document_no"] == summary["document_no"]
+    assert summary["public"]["document_no"] == summary["document_no"] + "（公示）"
     assert "张三" not in public and "张*" in public and "解放街12号" not in public and "罚款3000元" in public
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from workflows.documents.templates import DocumentTemplate, load_templates, rend
 PARTY_KIND_ZH = {PartyKind.CITIZEN: "公民", PartyKind.ORGANIZATION: "法人或者其他组织"}
 DECISION = "penalty_decision"
 PUBLIC_SUFFIX = "_public"  # the masked rendering published under 第48条
+PUBLIC_MARK = "（公示）"
 
 
 def _case(session: Session, case_id: int) -> Case:
@@ -94,7 +96,9 @@ def issue_case_document(session: Session, clock: SystemClock, case_id: int, kind
         text = document_text(session, case, template, facts, number, today)
         summary = summary_of(store_renderings(session, clock, kind, text, case.enforcement_subject_org_id, case.instance_id))
         if kind == DECISION:
-            public = document_text(session, case, template, facts, number, today, public=True)
+            # Same decision, same number on its face; stored under a marked number (one row per number and type).
+            public = replace(document_text(session, case, template, facts, number, today, public=True),
+                             document_no=number + PUBLIC_MARK)
             summary["public"] = summary_of(store_renderings(session, clock, kind + PUBLIC_SUFFIX, public,
                                                 case.enforcement_subject_org_id, case.instance_id))
         return summary | {"kind": kind, "title": template.title}
