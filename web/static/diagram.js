@@ -82,6 +82,8 @@
         mark(viewer, states);
         firstView(viewer, container, states);
         zoomButtons(box, viewer, container);
+        // A phone turned sideways: the canvas takes the new size (the view keeps its scale).
+        window.addEventListener("resize", function () { viewer.get("canvas").resized(); });
         document.getElementById("diagram-steps").open = false;
         box.setAttribute("data-ready", "true");
       })
