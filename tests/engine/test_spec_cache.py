@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.engine.conformance.constructs_events import EVENTS
 from tests.support.engine_support import World, build_world
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
+from workflows.engine.definitions import parse_file
 from workflows.engine.serializer import full_serializer
 from workflows.engine.spec_cache import SPECS
 from workflows.tasks import processes
@@ -76,3 +78,12 @@ def test_running_instances_leave_the_shared_spec_unchanged(session, world):
     processes.send_message(session, world.engine, inst.id, "ack", {"ok": True}, world.officer)
     assert inst.status == "completed"
     assert _spec_dicts(world.engine, session, "engine_demo") == before
+
+
+def test_a_spec_spiffworkflow_connects_at_run_time_is_never_shared():
+    """An event subprocess's message start is wired into its spec when it fires: parse anew."""
+    [construct] = [c for c in EVENTS if c.name == "event_subprocess_message_start"]
+    name, content = f"{construct.process_id}.bpmn", construct.xml.encode("utf-8")
+    first = parse_file(name, content, ServiceRegistry()).specs[construct.process_id][0]
+    second = parse_file(name, content, ServiceRegistry()).specs[construct.process_id][0]
+    assert first.start.trigger_specs and first is not second

@@ -193,9 +193,16 @@ def _parse(file_name: str, content: bytes, includes: dict[str, str]) -> tuple[di
     return specs, tuple(errors)
 
 
+def _unchanged_by_runs(entry: tuple) -> bool:
+    """No spec of the parse has a start event SpiffWorkflow connects when it fires."""
+    return not any(getattr(getattr(spec, "start", None), "trigger_specs", None)
+                   for main, subs in entry[0].values() for spec in (main, *subs.values()))
+
+
 def specs_for(file_name: str, sha256: str, content: bytes, includes: dict[str, str]):
     """The parse of a file, once per (file name, bundle hash) in the process."""
-    return SPECS.get((file_name, sha256), lambda: _parse(file_name, content, includes))
+    return SPECS.get((file_name, sha256), lambda: _parse(file_name, content, includes),
+                     _unchanged_by_runs)
 
 
 def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
