@@ -49,6 +49,11 @@ LABELS = {
     # evidence kinds (证据, 第46条) and their audit action
     "photo": _l("照片"), "audio": _l("录音"), "video": _l("录像"), "document": _l("书证（PDF）"),
     "evidence.added": _l("提交证据"),
+    # task-form choices
+    "no_penalty": _l("不予行政处罚"), "pass": _l("通过"), "fail": _l("不通过"), "accept": _l("接收"),
+    "object": _l("提出异议"), "not_filed": _l("不予立案"), "incomplete": _l("材料不全"),
+    "maintained": _l("维持原决定"), "done": _l("办结"), "satisfied": _l("满意"),
+    "basically_satisfied": _l("基本满意"), "unsatisfied": _l("不满意"),
 }
 
 

@@ -32,9 +32,9 @@ PUBLIC_PREFIXES = ("public.", "api_public.", "auth.", "api-docs.", "static")
 ADMIN_PREFIXES = ("admin.", "api_admin.")
 USERS = [u[0] for u in DEMO_USERS]
 _PRINCIPALS: dict = {}  # username → principal, filled by the walk before it calls anything
-TOWNSHIP_USERS = {u[0] for u in DEMO_USERS if u[2] in ("郑口镇", "青罕镇")}
-# Demo users of county departments: their organization key is the department's full name.
-DEPARTMENT_USERS = {u[0] for u in DEMO_USERS if u[2].startswith(("故城县", "衡水市"))}
+TOWNSHIP_USERS = {u[0] for u in DEMO_USERS if u[2].startswith(("郑口镇", "青罕镇"))}  # township or its organ
+# Demo users of county departments: the department's full name, or the public security bureau.
+DEPARTMENT_USERS = {u[0] for u in DEMO_USERS if u[2].startswith(("故城县", "衡水市")) or u[2] == "public_security"}
 
 
 def _ids(session_factory, clock) -> dict:

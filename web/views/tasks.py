@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from marshmallow import EXCLUDE, fields, validate
 
 from models import User
+from web import task_page as page
 from web.auth import login_required, principal
 from web.labels import bilingual
 from web.requests import db, end_reads, forms, now
@@ -90,9 +91,15 @@ def _task_page(task_id: int, errors=None, values=None, status=200):
     task = visible_task(db(), principal(), task_id)
     view = instance_view(db(), principal(), task.instance_id, forms())
     form = forms().form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
-    return render_template("tasks/task.html", task=task, view=view, form=form, errors=errors or {},
-                           values=values or {}, now=now(), me=principal(),
-                           evidence=instance_evidence(db(), task.instance_id)), status
+    is_open = task.state in ("ready", "claimed")
+    data = processes.task_data(db(), workflow_engine(), task) if is_open else {}
+    return render_template(
+        "tasks/task.html", task=task, view=view, form=form, errors=errors or {},
+        values=values if values is not None else page.prefill(form, data), now=now(), me=principal(),
+        subject=page.subject(db(), view, data), decisions=page.earlier_decisions(db(), view, task.id),
+        deadlines=page.open_deadlines(db(), view["id"]), days_left=page.days_left(task.due_at, now()),
+        item_options=page.item_options(db(), view, data), org_options=page.org_options(db(), task, view),
+        evidence=instance_evidence(db(), task.instance_id)), status
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -105,6 +105,10 @@ DEMO_USERS = [
     ("jt_reviewer", "县交通运输局 韩法制员", "故城县交通运输局", [Role.LEGAL_REVIEWER], None),
     ("zj_reviewer", "县住建局 杨法制员", "故城县住房和城乡建设局", [Role.LEGAL_REVIEWER], None),
     ("scjg_reviewer", "县市场监管局 朱法制员", "故城县市场监督管理局", [Role.LEGAL_REVIEWER], None),
+    # 公安机关 receives suspected crimes (国务院令第310号) and reviews them in its own lane.
+    ("ga_officer", "县公安局 赵警官", "public_security", [Role.COUNTY_OFFICER], None),
+    # A township organ handles the tickets 郑口镇 dispatches to it (工单, 故字〔2020〕6号).
+    ("zk_team", "郑口镇综合行政执法队 孔队长", "郑口镇综合行政执法队", [Role.TOWNSHIP_OFFICER], "冀执字1301103"),
     ("zk_leader", "郑口镇 刘镇长", "郑口镇", [Role.TOWNSHIP_LEADER], None),
     ("zk_officer1", "郑口镇 陈队员", "郑口镇", [Role.TOWNSHIP_OFFICER], "冀执字1301101"),
     ("zk_officer2", "郑口镇 杨队员", "郑口镇", [Role.TOWNSHIP_OFFICER], "冀执字1301102"),
@@ -123,7 +127,8 @@ def _load_users(session: Session, orgs: dict[str, Organization], clock: SystemCl
             continue
         user = User(username=username, display_name=display, password_hash=password_hash,
                     created_at=clock.now())
-        user.memberships = [Membership(organization_id=orgs[org_key].id, role=r) for r in roles]
+        org = orgs.get(org_key) or session.scalars(select(Organization).where(Organization.name == org_key)).one()
+        user.memberships = [Membership(organization_id=org.id, role=r) for r in roles]
         if cert:
             user.certificates = [EnforcementCertificate(
                 number=cert, issued_by="河北省人民政府", issued_on=date(2024, 1, 1),

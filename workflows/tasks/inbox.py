@@ -133,6 +133,7 @@ def visible_instance(session: Session, principal: Principal, instance_id: int) -
 def _may_open(session: Session, principal: Principal, instance: ProcessInstance | None) -> bool:
     """True when the instance exists and is in the user's scope or has a task for them."""
     return instance is not None and (can_view_instance(principal, instance.township_id, instance.department_id)
+                                     or instance.started_by == principal.user_id  # the sender sees what it sent
                                      or _acts_in(session, principal, instance.id))
 
 

@@ -9,7 +9,7 @@ from models import AuditEvent, HumanTask, Membership, ProcessInstance, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound
 from workflows.core.forms import FormRegistry
-from workflows.engine import messages, runtime
+from workflows.engine import messages, reading, runtime
 
 start = runtime.start
 claim = runtime.claim
@@ -18,6 +18,7 @@ complete = runtime.complete
 cancel = runtime.cancel
 send_message = messages.send_message
 wake_due_instances = runtime.wake_due_instances
+task_data = reading.task_data
 
 
 def list_tasks(session: Session, user: User, state: str | None = None,

@@ -1,0 +1,221 @@
+"""Every procedure carried to its end in Chromium by its people, each task reached from 待办 (issue 10).
+
+One live server and one sample database for the module; screenshots of every step under
+build/screenshots/<procedure>/ (QUANZE_SCREENSHOTS overrides). The walks run in order on the same
+database, as a county's day would: later walks may use what earlier ones left.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import Case, HumanTask, Organization, PartyKind, PowerItem, ProcessInstance
+from tests.e2e.walker import Walker
+from tests.support.live import live_site
+from tests.support.webapp import PROCEDURES
+from workflows.core.clock import FixedClock
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("QUANZE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="/usr/bin/chromium is missing (`.ci/run` installs it)"),
+]
+# Monday 2026-11-30 09:00 in Gucheng: the sample's entrustments run 2026-01-01 – 2027-12-31.
+START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A live server over an SQLite database with the Gucheng sample, for the whole module."""
+    with live_site(tmp_path_factory.mktemp("walks"), FixedClock(START), "walks") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium, one for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def walker(site, browser):
+    """A fresh page (Chinese locale) and walker; the clock is put back after each walk."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    yield Walker(context.new_page(), site, SHOTS)
+    context.close()
+    site["clock"].set(START)
+
+
+def org(site, short: str, township: str | None = None) -> str:
+    """An organization's id (as the form's option value) by its short name (within a township)."""
+    with site["factory"]() as s:
+        query = select(Organization.id).where(Organization.short_name == short)
+        if township:
+            query = query.where(Organization.name == township + short)
+        return str(s.scalars(query).one())
+
+
+def finished(instances) -> set[str]:
+    """The procedures (BPMN process ids) of instances that ran to their end."""
+    return {i.process_id for i in instances if i.status == "completed"}
+
+
+def test_entrustment_walk(walker, site):
+    """委托 (第20条): 农业农村局 drafts, 郑口镇 gives its opinion, review, approval, both sign and publish."""
+    walker.begin("entrustment")
+    since = walker.last_instance_id()
+    today = walker.today()
+    walker.start_from_menu("nyj_officer", "entrustment", {
+        "township_id": org(site, "郑口镇"), "item_codes": ["ILLUS-JC-NYNC-01"],
+        "authority": "在郑口镇行政区域内实施所列行政检查和行政强制措施",
+        "term_start": today.isoformat(), "term_end": (today + timedelta(days=60)).isoformat(),
+        "responsibilities": "郑口镇以县农业农村局名义实施，县农业农村局承担法律责任。",
+        "supervision": "县农业农村局每季度检查案卷。"})
+    walker.overrides = {"renewal_decision": {"renew": "false"}}
+    assert "entrustment" in finished(walker.walk(since))
+
+
+def test_grant_walk(walker, site):
+    """赋权 (第24条): 水利局 proposes JC-SL-01 for 青罕镇; capacity, review, county, province, publication."""
+    walker.begin("grant")
+    since = walker.last_instance_id()
+    walker.start_from_menu("sl_officer", "grant", {"township_ids": [org(site, "青罕镇")],
+                                                   "item_codes": ["ILLUS-JC-SL-01"], "note": "试点赋权"})
+    walker.overrides = {"township_capacity": {"team_size": "12", "certified_officers": "2"}}
+    assert "grant" in finished(walker.walk(since))
+
+
+def test_duty_access_walk(walker, site):
+    """职责准入 (故字〔2020〕6号 五(一)): 城管局 asks, 郑口镇 gives its opinion, the county decides."""
+    walker.begin("duty_access")
+    since = walker.last_instance_id()
+    walker.start_from_menu("cgj_officer", "duty_access", {
+        "title": "户外广告设施日常巡查", "description": "乡镇承担辖区户外广告设施日常巡查。",
+        "legal_basis": "《城市市容和环境卫生管理条例》", "township_ids": [org(site, "郑口镇")],
+        "staff": "1", "funding_yuan": "20000", "resources_required": "true"})
+    walker.overrides = {"county_decision": {"approved_staff": "1", "approved_funding_yuan": "20000"}}
+    assert "duty_access" in finished(walker.walk(since))
+
+
+def test_evaluation_walk(walker, site):
+    """评估 (第24条): the county evaluates 郑口镇's granted 城管 items; self-evaluation, opinion, decision."""
+    walker.begin("evaluation")
+    since = walker.last_instance_id()
+    walker.start_from_menu("approver", "evaluation", {
+        "township_id": org(site, "郑口镇"), "department_id": org(site, "县城市管理综合行政执法局"),
+        "period_start": "2026-01-01", "period_end": "2026-10-31"})
+    walker.overrides = {"evaluation_decision": {
+        "reasons": "承接良好，全部保留。", "keep_codes": [f"ILLUS-CF-CGZF-{n:02d}" for n in range(1, 11)]}}
+    assert "evaluation" in finished(walker.walk(since))
+
+
+def _file_case(walker, site, number: str, code: str = "ILLUS-CF-CGZF-01") -> None:
+    walker.start_from_menu("zk_officer1", "case_filing", {
+        "township_id": org(site, "郑口镇"), "item_code": code, "case_number": number,
+        "party_name": "某商户", "party_kind": "organization", "facts_summary": "占道经营，经劝阻拒不改正。",
+        "violation_on": (walker.today() - timedelta(days=3)).isoformat(),
+        "officers": 2})
+
+
+def test_case_handling_and_legal_review_walk(walker, site):
+    """立案 → 调查 → 法制审核 (第58条) → 决定 → 公示: 郑口镇 on an item granted to it."""
+    walker.begin("case_handling")
+    since = walker.last_instance_id()
+    _file_case(walker, site, "郑口罚〔2026〕101号")
+    walker.overrides = {"investigate": {"proposed_decision": "no_penalty", "proposed_fine": ""},
+                        "decide": {"decision_kind": "no_penalty", "fine_amount": ""}}
+    done = finished(walker.walk(since))
+    assert "case_handling" in done
+
+
+def test_work_order_walk(walker, site):
+    """工单 (故字〔2020〕6号): 郑口镇 receives, dispatches to an organ, it handles, the caller is called back."""
+    walker.begin("work_order")
+    since = walker.last_instance_id()
+    walker.start_from_menu("zk_officer1", "work_order", {"description": "小区门口占道经营，影响通行。"})
+    walker.overrides = {"dispatch": {"assigned_org_id": org(site, "综合行政执法队", township="郑口镇")}}
+    assert "work_order" in finished(walker.walk(since))
+
+
+def test_mutual_notification_walk(walker, site):
+    """相互告知 (故字〔2020〕6号): 郑口镇 tells 城管局; the department acknowledges."""
+    walker.begin("mutual_notification")
+    since = walker.last_instance_id()
+    walker.start_from_menu("zk_officer1", "mutual_notification", {
+        "recipient_org_id": org(site, "县城市管理综合行政执法局"), "subject": "占道经营整治",
+        "summary": "本镇将于下周开展占道经营整治。"})
+    assert "mutual_notification" in finished(walker.walk(since))
+
+
+def test_joint_enforcement_walk(walker, site):
+    """联合执法 (浙江省综合行政执法条例 第13–14条 as practice): 郑口镇 with 城管局."""
+    walker.begin("joint_enforcement")
+    since = walker.last_instance_id()
+    walker.start_from_menu("zk_officer1", "joint_enforcement", {
+        "title": "农贸市场周边联合整治", "plan": "郑口镇牵头，城管局参与。",
+        "planned_on": (walker.today() + timedelta(days=2)).isoformat(),
+        "participant_ids": [org(site, "县城市管理综合行政执法局")]})
+    assert "joint_enforcement" in finished(walker.walk(since))
+
+
+def test_crime_transfer_walk(walker, site):
+    """涉嫌犯罪移送 (国务院令第310号): from a 郑口镇 case to the county public security bureau."""
+    walker.begin("crime_transfer")
+    _file_case(walker, site, "郑口罚〔2026〕102号")
+    since = walker.last_instance_id()
+    walker.start_from_case("zk_officer1", "郑口罚〔2026〕102号", "crime_transfer", {
+        "report": "涉案数额较大，涉嫌犯罪。", "officers": 2})
+    assert "crime_transfer" in finished(walker.walk(since))
+
+
+def _case_with_the_department(site, number: str) -> None:
+    """A case 城管局 filed on an item granted to 郑口镇 (filed by mistake): it must go to the township."""
+    with site["factory"]() as s, s.begin():
+        item = s.scalars(select(PowerItem).where(PowerItem.code == "ILLUS-CF-CGZF-02")).one()
+        cgj, zk = int(org(site, "县城市管理综合行政执法局")), int(org(site, "郑口镇"))
+        today = site["clock"].today()
+        s.add(Case(case_number=number, item_id=item.id, township_id=zk, handling_org_id=cgj,
+                   enforcement_subject_org_id=cgj, responsible_org_id=cgj, filed_on=today, party_name="张某",
+                   party_kind=PartyKind.CITIZEN, facts_summary="店外经营", violation_on=today - timedelta(days=2),
+                   created_at=site["clock"].now()))
+
+
+def test_case_transfer_walk(walker, site):
+    """案件移送 (第25条): 城管局 sends a case to 郑口镇, the competent organ; the township accepts."""
+    walker.begin("case_transfer")
+    _case_with_the_department(site, "故城管罚〔2026〕31号")
+    since = walker.last_instance_id()
+    walker.start_from_case("cgj_officer", "故城管罚〔2026〕31号", "case_transfer", {
+        "reason": "该事项已赋权郑口镇，依法移送。", "materials": "现场检查笔录,3\n询问笔录,5"})
+    done = finished(walker.walk(since))
+    assert {"case_transfer_send", "case_transfer_receive"} <= done
+
+
+# Procedures reached by a call activity: walked when the caller ran to its end through that task.
+CALLED = {"legal_review": ("case_handling", "review")}
+
+
+def test_the_walks_covered_every_procedure(site):
+    """Every BPMN process id has an instance that ran to its end in this module's database."""
+    with site["factory"]() as s:
+        done = set(s.scalars(select(ProcessInstance.process_id).where(ProcessInstance.status == "completed")))
+        for called, (caller, task) in CALLED.items():
+            if s.scalars(select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                         .where(ProcessInstance.process_id == caller, ProcessInstance.status == "completed",
+                                HumanTask.task_spec_name == task, HumanTask.state == "completed")).first():
+                done.add(called)
+    expected = {p.removesuffix(".bpmn") for p in PROCEDURES}
+    assert expected - done == set(), f"not walked to the end: {sorted(expected - done)}"
