@@ -122,6 +122,11 @@ def test_evaluation_walk(walker, site):
     assert "evaluation" in finished(walker.walk(since))
 
 
+# How the case walks decide: no penalty (so no fine), which still passes the legal review (第58条).
+CASE_STEPS = {"investigate": {"proposed_decision": "no_penalty", "proposed_fine": ""},
+              "decide": {"decision_kind": "no_penalty", "fine_amount": ""}}
+
+
 def _file_case(walker, site, number: str, code: str = "ILLUS-CF-CGZF-01") -> None:
     walker.start_from_menu("zk_officer1", "case_filing", {
         "township_id": org(site, "郑口镇"), "item_code": code, "case_number": number,
@@ -135,8 +140,7 @@ def test_case_handling_and_legal_review_walk(walker, site):
     walker.begin("case_handling")
     since = walker.last_instance_id()
     _file_case(walker, site, "郑口罚〔2026〕101号")
-    walker.overrides = {"investigate": {"proposed_decision": "no_penalty", "proposed_fine": ""},
-                        "decide": {"decision_kind": "no_penalty", "fine_amount": ""}}
+    walker.overrides = CASE_STEPS
     done = finished(walker.walk(since))
     assert "case_handling" in done
 
@@ -200,6 +204,7 @@ def test_case_transfer_walk(walker, site):
     since = walker.last_instance_id()
     walker.start_from_case("cgj_officer", "故城管罚〔2026〕31号", "case_transfer", {
         "reason": "该事项已赋权郑口镇，依法移送。", "materials": "现场检查笔录,3\n询问笔录,5"})
+    walker.overrides = CASE_STEPS  # 郑口镇 then handles the case it accepted
     done = finished(walker.walk(since))
     assert {"case_transfer_send", "case_transfer_receive"} <= done
 
