@@ -47,7 +47,9 @@ from workflows.tasks import processes
 
 SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
-FILES = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn")
+# The acceptance hands the case over in its own step (第25条): case handling starts there.
+FILES = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn", "case_handling.bpmn",
+         "legal_review.bpmn")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 MATERIALS = [{"title": "现场检查笔录", "pages": 3}]
 
@@ -81,6 +83,7 @@ def build_world(session, clock) -> dict:
 
     with session.begin():
         org("故城县人民政府", OrgKind.COUNTY_GOVERNMENT)
+        org("故城县司法局", OrgKind.LEGAL_AFFAIRS_OFFICE)  # reviews the handed-over case
         dept = org("故城县农业农村局", OrgKind.COUNTY_DEPARTMENT)
         town = org("故城县郑口镇人民政府", OrgKind.TOWNSHIP)
         item = PowerItem(code="NY-01", name_zh="占用耕地建房", department_id=dept.id, legal_basis="土地管理法 第78条",
