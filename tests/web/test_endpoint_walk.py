@@ -174,6 +174,7 @@ def test_every_endpoint_for_every_role(app, session_factory, clock, username):
             _PRINCIPALS[username] = principal_for(s, s.scalars(select(User).where(User.username == username)).one())
     values = _foreign_values(username or "", ids)
     problems = []
+    matrix = {"tried": 0, "refusal_expected": 0, "refused_as_expected": 0, "wrongly_allowed": 0}
     for rule, method, kind in _routes(app):
         if rule.endpoint in ("auth.logout", "auth.login_post"):
             continue  # would end the session the walk relies on
@@ -181,8 +182,37 @@ def test_every_endpoint_for_every_role(app, session_factory, clock, username):
         response = _call(client, method, url, csrf, headers)
         response.close()  # a static file's handle stays open until the response is closed
         allowed = _expectations(rule.endpoint, username, rule, kind)
+        _count(matrix, allowed, response)
         if response.status_code >= 500:
             problems.append(f"{method} {url}: {response.status_code}")
         elif allowed is not None and response.status_code not in allowed:
             problems.append(f"{method} {url}: {response.status_code}, expected {sorted(allowed)}")
-    assert problems == [], "\n".join(problems)
+    _MATRIX[username or "anonymous"] = matrix
+    assert matrix["wrongly_allowed"] == 0 and problems == [], "\n".join(problems)
+
+
+_MATRIX: dict[str, dict] = {}  # username → counts, for the summary below
+
+
+def _count(matrix: dict, allowed: set[int] | None, response) -> None:
+    """Tally one request: a refusal was expected (a set of 4xx, or the login redirect) and given?"""
+    matrix["tried"] += 1
+    if allowed is None:
+        return
+    matrix["refusal_expected"] += 1
+    status = response.status_code
+    to_login = 300 <= status < 400 and "/login" in response.headers.get("Location", "")
+    if status in allowed:
+        matrix["refused_as_expected"] += 1
+    elif status < 400 and not to_login:
+        matrix["wrongly_allowed"] += 1
+
+
+def test_matrix_summary(capsys):
+    """The endpoint-by-role matrix in one line (run after the walk; printed for the closing notes)."""
+    if not _MATRIX:
+        pytest.skip("run with the walk above")
+    total = {key: sum(m[key] for m in _MATRIX.values()) for key in next(iter(_MATRIX.values()))}
+    with capsys.disabled():
+        print(f"\nendpoint-by-role matrix: {len(_MATRIX)} roles, {total}")
+    assert total["wrongly_allowed"] == 0 and total["refused_as_expected"] == total["refusal_expected"]

@@ -24,6 +24,7 @@ def register_api(app: Flask) -> Api:
         evidence,
         openapi,
         public,
+        records,
         starts,
         tasks,
         townships,
@@ -33,7 +34,7 @@ def register_api(app: Flask) -> Api:
                                                        "(赋权/委托) to townships."}})
     openapi.init_spec(api)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence):
+    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence, records):
         api.register_blueprint(module.blp)
     app.extensions["quanze_api"] = api
     return api

@@ -26,3 +26,34 @@ def html_to_task_data(form_decl: dict, posted) -> dict:
         else:
             data[name] = raw.strip()
     return data
+
+
+# Declared field types (workflows.core.forms.FIELD_TYPES) as JSON Schema.
+_JSON_TYPES = {
+    "str": {"type": "string"}, "text": {"type": "string"}, "choice": {"type": "string"},
+    "int": {"type": "integer"}, "decimal": {"type": "number"}, "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "item_codes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+}
+
+
+def form_json_schema(form_decl: dict) -> dict:
+    """A task's form declaration as a JSON Schema (draft 2020-12) of the `data` to complete it with."""
+    properties, required = {}, []
+    for field in form_decl["fields"]:
+        prop = dict(_JSON_TYPES[field["type"]])
+        prop["title"] = f"{field['label_zh'] or field['name']} / {field['label_en'] or field['name']}"
+        if field["choices"]:
+            prop["enum"] = list(field["choices"])
+        if field["max_length"]:
+            prop["maxLength"] = field["max_length"]
+        for bound, key in (("min", "minimum"), ("max", "maximum")):
+            if field[bound] is not None and field["type"] in ("int", "decimal"):
+                prop[key] = field[bound]
+            elif field[bound] is not None and field["type"] == "date":
+                prop[f"x-{key}"] = str(field[bound])  # ISO date bound (JSON Schema has none for dates)
+        properties[field["name"]] = prop
+        if field["required"]:
+            required.append(field["name"])
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+            "properties": properties, "required": required, "additionalProperties": False}

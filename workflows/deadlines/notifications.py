@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import DeadlineRule, Membership, Notification, Organization, OrgKind, Role, User
 from workflows.core.clock import SHANGHAI
 from workflows.core.db import unit_of_work
-from workflows.core.errors import NotFound, PermissionDenied
+from workflows.core.errors import NotFound
 
 # Whose leader hears of a deadline: the township's leader, or a department's approving head.
 LEADER_ROLE = {OrgKind.TOWNSHIP: Role.TOWNSHIP_LEADER, OrgKind.TOWNSHIP_ORGAN: Role.TOWNSHIP_LEADER}
@@ -139,10 +139,9 @@ def mark_read(session: Session, clock, notification_id: int, user: User) -> Noti
     """Mark one of the user's own notifications read."""
     with unit_of_work(session):
         note = session.get(Notification, notification_id)
-        if note is None:
+        # Someone else's notification answers exactly as a missing one (no id probing).
+        if note is None or note.user_id != user.id:
             raise NotFound(f"未知通知：{notification_id} / unknown notification", notification_id=notification_id)
-        if note.user_id != user.id:
-            raise PermissionDenied("只能标记自己的通知 / only your own notifications", notification_id=notification_id)
         session.execute(update(Notification).where(Notification.id == note.id, Notification.read_at.is_(None))
                         .values(read_at=clock.now()).execution_options(synchronize_session=False))
         session.refresh(note)
