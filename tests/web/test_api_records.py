@@ -120,3 +120,30 @@ def test_revocation_refuses_a_past_date_and_strangers(client, session_factory, c
     stranger = client.post(f"/api/v1/instances/{entrustment}/revocation", headers=qh,
                            json={"reason": "x", "revoke_on": "2026-04-01"})
     assert stranger.status_code == 404
+
+
+def test_case_detail_has_party_facts_officers_evidence_decision_and_fine(app, client, session_factory, clock):
+    from tests.web.test_oracles import _case_of
+
+    case_id = _case_of(app, session_factory, "青罕镇", "青罕罚〔2026〕93号")
+    case = client.get(f"/api/v1/cases/{case_id}", headers=_headers(session_factory, clock, "qh_officer1")).json
+    assert case["party_name"] == "某商户" and case["facts_summary"] == "占道经营"
+    assert case["violation_on"] == "2026-02-20" and len(case["officers"]) == 2
+    assert all(o["certificate_number"] for o in case["officers"])
+    assert case["evidence"] == [] and case["decision_kind"] is None and case["fine_amount"] is None
+    document = client.get("/api/openapi.json").json
+    detail = document["components"]["schemas"]["CaseDetailOut"]["properties"]
+    assert {"party_name", "facts_summary", "evidence", "decision_kind", "fine_amount"} <= set(detail)
+
+
+def test_instance_list_holds_only_instances_in_scope(client, session_factory, clock, entrustment):
+    for username, visible in (("zk_leader", True), ("nyj_officer", True), ("qh_officer1", False),
+                              ("approver", True)):
+        page = client.get("/api/v1/instances?process_id=entrustment",
+                          headers=_headers(session_factory, clock, username)).json
+        ids = [row["id"] for row in page["items"]]
+        assert (entrustment in ids) is visible, username
+        assert page["meta"]["total"] == len(ids)
+    zk = _headers(session_factory, clock, "zk_leader")
+    assert client.get("/api/v1/instances?process_id=grant", headers=zk).json["items"] == []
+    assert client.get("/api/v1/instances?colour=red", headers=zk).status_code == 422

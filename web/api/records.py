@@ -11,10 +11,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from models import DeadlineStatus, User
-from web.api.common import BEARER, QUERY, caller, require_token
+from web.api.common import BEARER, QUERY, caller, paged, require_token
 from web.requests import clock, db, end_reads, today
 from web.schemas import records as out
-from web.schemas.common import MSG_REQUIRED, BaseSchema
+from web.schemas.common import MSG_REQUIRED, BaseSchema, PageArgs
 from web.schemas.task_forms import form_json_schema
 from workflows.accounts.access import visible_township_ids
 from workflows.core.clock import start_of_legal_day
@@ -25,6 +25,7 @@ from workflows.deadlines.records import list_deadlines
 from workflows.procedures.entrustment import steps as entrustment
 from workflows.tasks import processes
 from workflows.tasks.inbox import visible_document, visible_instance, visible_task
+from workflows.tasks.listing import visible_instances
 
 blp = Blueprint("api_records", __name__, url_prefix="/api/v1",
                 description="任务、文书、期限、通知与统计 / tasks, documents, deadlines, notifications, figures")
@@ -148,6 +149,26 @@ class Dashboard(MethodView):
                               or f["group_id"] in towns_allowed],
                 "departments": [f for f in figures["department"] if depts_allowed is None
                                 or f["group_id"] in depts_allowed]}
+
+
+class InstanceArgs(PageArgs):
+    """?process_id=&status=&page=&page_size= filters of the instance list."""
+
+    process_id = fields.String(load_default=None, validate=validate.Length(max=80))
+    status = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
+@blp.route("/instances")
+class Instances(MethodView):
+    """Procedure instances the caller may open."""
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(InstanceArgs, **QUERY)
+    @blp.response(200, out.InstancePageOut)
+    def get(self, args):
+        """Newest first, a page at a time."""
+        return paged(visible_instances(db(), caller(), process_id=args["process_id"], status=args["status"],
+                                       page=args["page"], page_size=args["page_size"]))
 
 
 class RevokeIn(BaseSchema):

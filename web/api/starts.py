@@ -14,8 +14,10 @@ from web.api.common import BEARER, QUERY, caller, may_start, paged, require_toke
 from web.requests import db, end_reads
 from web.schemas import starts as schemas
 from web.schemas.common import PageArgs, PageMeta
+from web.schemas.evidence import EvidenceOut
 from web.starting import CASE_RUNNERS, MENU_RUNNERS
 from workflows.cases.browse import case_deadlines, list_cases, visible_case
+from workflows.cases.evidence import case_evidence
 from workflows.procedures import CASE, MENU, start_grants, starts
 
 blp = Blueprint("api_starts", __name__, url_prefix="/api/v1", description="发起流程与案件 / starts and cases")
@@ -47,12 +49,32 @@ class DeadlineOut(Schema):
     status = fields.String()
 
 
-class CaseDetailOut(CaseOut):
-    """A case with its deadlines and legal reviews."""
+class CaseOfficerOut(Schema):
+    """A certified officer on the case (第42条)."""
 
+    user_id = fields.Integer()
+    certificate_number = fields.String()
+
+
+class CaseDetailOut(CaseOut):
+    """A case with its party, facts, officers, evidence, decision and fine, deadlines and legal reviews."""
+
+    party_name = fields.String()
+    facts_summary = fields.String()
+    violation_on = fields.Date()
+    officers = fields.List(fields.Nested(CaseOfficerOut))
+    evidence = fields.List(fields.Nested(EvidenceOut))
+    decision_kind = fields.Function(lambda c: c.decision_kind.value if c.decision_kind else None,
+                                    metadata={"type": "string", "nullable": True})
+    fine_amount = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "yuan"})
+    decided_on = fields.Date(allow_none=True)
+    published_on = fields.Date(allow_none=True)
     deadlines = fields.List(fields.Nested(DeadlineOut))
     reviews = fields.Function(lambda c: [{"result": str(r.result), "reviewer_org_id": r.reviewer_org_id,
-                                          "opinion": r.opinion} for r in c.reviews])
+                                          "opinion": r.opinion} for r in c.reviews],
+                              metadata={"type": "array", "items": {"type": "object", "properties": {
+                                  "result": {"type": "string"}, "reviewer_org_id": {"type": "integer"},
+                                  "opinion": {"type": "string", "nullable": True}}}})
 
 
 class CasePageOut(Schema):
@@ -134,5 +156,6 @@ class CaseDetail(MethodView):
         """The case with its deadlines and reviews."""
         case = visible_case(db(), caller(), case_id)
         case.deadlines = case_deadlines(db(), case)
+        case.evidence = case_evidence(db(), case.id)
         return case
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from web.schemas.common import PageMeta
+
 
 class FormFieldOut(Schema):
     """One declared input of a task's form."""
@@ -129,3 +131,23 @@ class RevokedOut(Schema):
     instance_id = fields.Integer()
     revoke_on = fields.Date()
     reason = fields.String()
+
+
+class InstanceRowOut(Schema):
+    """A procedure instance as listed."""
+
+    id = fields.Integer()
+    process_id = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    township_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class InstancePageOut(Schema):
+    """One page of instances."""
+
+    items = fields.List(fields.Nested(InstanceRowOut))
+    meta = fields.Nested(PageMeta)
