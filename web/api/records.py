@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from models import DeadlineStatus, User
 from web.api.common import BEARER, QUERY, caller, paged, require_token
-from web.requests import clock, db, end_reads, today
+from web.requests import clock, db, end_reads, forms, today
 from web.schemas import records as out
 from web.schemas.common import MSG_REQUIRED, BaseSchema, PageArgs
 from web.schemas.task_forms import form_json_schema
@@ -47,7 +47,7 @@ class Task(MethodView):
         """The task with its form, as declared and as a JSON Schema of the data that completes it."""
         task = visible_task(db(), caller(), task_id)
         instance = visible_instance(db(), caller(), task.instance_id)
-        row = processes.task_to_dict(task, instance.process_id)
+        row = processes.task_to_dict(task, instance.process_id, forms())
         return {**row, "process_id": instance.process_id, "form_schema": form_json_schema(row["form"])}
 
 
