@@ -139,3 +139,14 @@ def test_a_broken_county_template_is_refused_with_its_name(session, c, tmp_path)
         _issue(session, c, case, "closing_report", {}, load_templates(override))
     assert "closing_report" in err.value.errors["template"][0]
     assert session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_closing_issues_the_closing_report_at_its_step(session, c):
+    """第47条: a case closed by its procedure (here: no penalty) gets its 结案报告 with the outcome."""
+    case = file(session, c)
+    c.act(session, case.instance_id, "investigate", "zk_officer1",
+          {"investigation_report": "情节轻微", "proposed_decision": "no_penalty"})
+    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "no_penalty"})
+    report = session.scalars(select(Document).where(Document.kind == "closing_report",
+                                                    Document.mime.like("text/html%"))).one().content.decode()
+    assert "不予行政处罚" in report and "无须执行" in report and case.case_number in report

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from models import CaseStatus, DecisionKind, PartyKind
+from workflows.cases.documents import issue_case_document
+from workflows.cases.payment import paid_so_far
 from workflows.cases.records import get_case
 from workflows.cases.rules import ART_58, benchmark_bounds, check_benchmark, major_reasons
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
@@ -168,10 +170,26 @@ def record_withdrawal(ctx: ServiceContext, case_id: int, withdrawal: dict, withd
 
 @service_task("cases.close_case")
 def close_case(ctx: ServiceContext, case_id: int) -> dict:
-    """结案."""
+    """结案: the case is closed and its 结案报告 issued (第47条: the file is archived)."""
     case = get_case(ctx.session, case_id)
     case.status = CaseStatus.CLOSED
-    return {"closed_on": ctx.clock.today().isoformat()}
+    report = issue_case_document(ctx.session, ctx.clock, case.id, "closing_report",
+                                 {"outcome": _outcome(case), "execution": _execution(ctx.session, case)})
+    return {"closed_on": ctx.clock.today().isoformat(), "report": report}
+
+
+def _outcome(case) -> str:
+    if case.decision_kind == DecisionKind.PENALTY:
+        return f"给予行政处罚{f'，罚款{case.fine_amount}元' if case.fine_amount is not None else ''}。"
+    return {DecisionKind.NO_PENALTY: "不予行政处罚。", DecisionKind.TRANSFER: "移送司法机关。"}.get(
+        case.decision_kind, "撤销立案。")
+
+
+def _execution(session, case) -> str:
+    if case.decision_kind != DecisionKind.PENALTY or case.fine_amount is None:
+        return "无须执行。"
+    paid = paid_so_far(session, case)
+    return "罚款已缴清。" if paid >= case.fine_amount else f"已缴 {paid} 元，未缴清。"
 
 
 def retention_until(published_on: date, party_kind: str) -> date:
