@@ -147,3 +147,27 @@ def test_instance_list_holds_only_instances_in_scope(client, session_factory, cl
     zk = _headers(session_factory, clock, "zk_leader")
     assert client.get("/api/v1/instances?process_id=grant", headers=zk).json["items"] == []
     assert client.get("/api/v1/instances?colour=red", headers=zk).status_code == 422
+
+
+def test_grant_starts_over_the_api_one_instance_per_township(client, session_factory, clock):
+    """赋权 (第24条) through the API as on the grant page; refused roles get 403, bad bodies 422."""
+    from models import Organization, ProcessInstance
+
+    with session_factory() as s:
+        def org(name):
+            return s.scalars(select(Organization).where(
+                (Organization.short_name == name) | (Organization.name == name))).first().id
+        sl, zk, qh = org("故城县水利局"), org("郑口镇"), org("青罕镇")
+        before = s.query(ProcessInstance).count()
+    body = {"department_id": sl, "township_ids": [zk, qh], "item_codes": ["ILLUS-JC-SL-01"], "note": "一镇一清单"}
+    started = client.post("/api/v1/procedures/grant", json=body,
+                          headers=_headers(session_factory, clock, "sl_officer"))
+    assert started.status_code == 201, started.json
+    assert len(started.json["instance_ids"]) == 2
+    zk_headers = _headers(session_factory, clock, "zk_officer1")
+    assert client.post("/api/v1/procedures/grant", json=body, headers=zk_headers).status_code == 403
+    empty = client.post("/api/v1/procedures/grant", json={**body, "township_ids": []},
+                        headers=_headers(session_factory, clock, "sl_officer"))
+    assert empty.status_code == 422 and "township_ids" in empty.json["errors"]
+    with session_factory() as s:
+        assert s.query(ProcessInstance).count() == before + 2

@@ -22,6 +22,7 @@ def register_api(app: Flask) -> Api:
         catalogue,
         delegations,
         evidence,
+        grant,
         openapi,
         public,
         records,
@@ -34,7 +35,7 @@ def register_api(app: Flask) -> Api:
                                                        "(赋权/委托) to townships."}})
     openapi.init_spec(api)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence, records):
+    for module in (account, catalogue, townships, delegations, public, admin, tasks, starts, evidence, records, grant):
         api.register_blueprint(module.blp)
     app.extensions["quanze_api"] = api
     return api
