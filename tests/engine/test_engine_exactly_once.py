@@ -179,3 +179,42 @@ def test_a_message_without_receiver_is_not_thrown_again_later(session, world):
     session.expire_all()
     assert session.get(ProcessInstance, sender.id).status == "completed"
     assert session.get(ProcessInstance, receiver.id).version == 1
+
+
+EFFECT = bpmn_file(
+    '<bpmn:process id="effect_demo" isExecutable="true">' + lane("CountyDepartment", ["go"])
+    + '<bpmn:startEvent id="e_start"/><bpmn:userTask id="go"/>'
+      '<bpmn:serviceTask id="act"><bpmn:extensionElements>'
+      '<spiffworkflow:serviceTaskOperator id="tests.with_effect" resultVariable="done">'
+      '<spiffworkflow:parameters/></spiffworkflow:serviceTaskOperator>'
+      '</bpmn:extensionElements></bpmn:serviceTask><bpmn:endEvent id="e_end"/>'
+    + chain("ef", ["e_start", "go", "act", "e_end"]) + "</bpmn:process>")
+
+
+def test_an_effect_failing_after_the_save_rolls_the_whole_step_back(session, session_factory, world):
+    """Effects run in the step's transaction: if one fails, the step is not written either."""
+    ran: list = []
+
+    def effect(session, engine, label):
+        ran.append(label)
+        raise Conflict("effect refused")
+
+    def with_effect(ctx):
+        ctx.after_step(effect, "hand-over")
+        return {"ok": True}
+
+    world.services.register("tests.with_effect", with_effect)
+    (world.engine.bpmn_dir / "effect_demo.bpmn").write_text(EFFECT, encoding="utf-8")
+    world.engine.sync_definitions(session)
+    session.commit()
+    inst = processes.start(session, world.engine, "effect_demo", world.start_data(), world.officer)
+    task = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)).one()
+    audits = _audits(session_factory, "task.completed")
+    with pytest.raises(Conflict, match="effect refused"):
+        processes.complete(session, world.engine, task.id, world.officer, {})
+    session.rollback()
+    assert ran == ["hand-over"]
+    with session_factory() as other:
+        assert other.get(ProcessInstance, inst.id).version == 1
+        assert other.get(HumanTask, task.id).state == "ready"
+    assert _audits(session_factory, "task.completed") == audits
