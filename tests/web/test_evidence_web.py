@@ -129,3 +129,14 @@ def test_case_page_lists_its_enforcement_documents(app, client, session_factory)
                                       {"outcome": "不予处罚", "execution": "无"})
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert summary["document_no"] in page and "结案报告" in page and summary["docx_sha256"][:12] in page
+
+
+def test_cases_page_counts_cases_by_stage_per_township(client, session_factory):
+    """Figures: where each township's cases stand, within the user's scope only."""
+    _case(client, session_factory)
+    page = client.get("/cases/").get_data(as_text=True)
+    stages = page.split('id="stages"')[1]
+    assert "青罕镇" in stages and "调查中" in stages and ">1<" in stages
+    client.get("/logout")
+    login(client, "zk_officer1")
+    assert "青罕镇" not in client.get("/cases/").get_data(as_text=True).split('id="stages"')[1]

@@ -8,7 +8,13 @@ from models import Role
 from web.auth import login_required, principal
 from web.requests import db, forms
 from web.schemas.common import PageArgs, load
-from workflows.cases.browse import case_deadlines, case_transfers, list_cases, visible_case
+from workflows.cases.browse import (
+    case_deadlines,
+    case_transfers,
+    cases_by_stage,
+    list_cases,
+    visible_case,
+)
 from workflows.cases.documents import case_documents
 from workflows.cases.evidence import case_evidence
 from workflows.core.errors import NotFound
@@ -25,7 +31,8 @@ def index():
     """Cases the user may open, newest first."""
     args, _errors = load(PageArgs(), dict(request.args))
     args = args or {"page": 1, "page_size": 50}
-    return render_template("cases/list.html", page=list_cases(db(), principal(), args["page"], args["page_size"]))
+    return render_template("cases/list.html", page=list_cases(db(), principal(), args["page"], args["page_size"]),
+                           stages=cases_by_stage(db(), principal()))
 
 
 @bp.get("/<int:case_id>")

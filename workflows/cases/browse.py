@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -39,6 +39,17 @@ def list_cases(session: Session, principal: Principal, page: int = 1, page_size:
     if scope is not None:
         query = query.where(scope)
     return _page(session, query, page, page_size)
+
+
+def cases_by_stage(session: Session, principal: Principal) -> list[tuple[str, str, int]]:
+    """(township, status, count) of the cases the user may open: where each township's cases stand."""
+    query = (select(Organization.name, Case.status, func.count(Case.id))
+             .join(Organization, Organization.id == Case.township_id)
+             .group_by(Organization.name, Case.status).order_by(Organization.name, Case.status))
+    scope = case_scope(principal)
+    if scope is not None:
+        query = query.where(scope)
+    return [(name, str(status), count) for name, status, count in session.execute(query)]
 
 
 def visible_case(session: Session, principal: Principal, case_id: int) -> Case:
