@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from models import (
+    Deadline,
     DutyAccessRequest,
     HumanTask,
     JointOperation,
@@ -42,25 +43,51 @@ def _notify(session, world, kind="licence", **kw):
                           world.orgs["cgj"].id, world.orgs["zk"].id, kind, "许可决定", "准予某户设摊", **kw)
 
 
-def test_licence_notice_is_acknowledged_within_one_working_day(session, world):
-    """相互告知: a licence notice is acknowledged within 1 working day (domain.md §3a)."""
+def test_licence_notice_is_acknowledged_within_the_design_default(session, world):
+    """相互告知: the recipient acknowledges within 2 working days — a design default, not law
+    (issue 12 point 10); the 1 working day belongs to the sender."""
     notice = _notify(session, world)
     task = session.scalars(select(HumanTask).where(HumanTask.instance_id == notice.instance_id)).one()
-    assert task.due_at.isoformat() == "2026-03-03T15:59:59.999999+00:00"  # end of the next working day
+    assert task.due_at.isoformat() == "2026-03-04T15:59:59.999999+00:00"  # end of the second working day
     in_transaction(session, acknowledge_notification, session, world.engine, notice.id, world.users["zk_officer"], "已知悉")
     session.expire_all()
     row = session.get(MutualNotification, notice.id)
     assert row.acknowledged_at is not None and row.acknowledgement_note == "已知悉"
-    assert deadlines_of(session, notice.instance_id) == {"notify_licence_ack": "met"}
+    assert deadlines_of(session, notice.instance_id) == {"notify_recipient_ack": "met"}
 
 
-def test_major_penalty_notice_from_township_gives_five_working_days(session, world):
-    """A township tells a department of a penalty: 5 working days to acknowledge (domain.md §3a)."""
+def _sender_period(session, notice) -> Deadline:
+    session.expire_all()
+    return session.scalars(select(Deadline).where(Deadline.case_ref == f"MN-{notice.id}",
+                                                  Deadline.instance_id.is_(None))).one()
+
+
+def test_sender_notifies_a_major_decision_within_five_working_days_of_it(session, world):
+    """Issue 12 point 10: the 5 working days are the sender's, counted from its decision; a notice
+    sent on the decision day meets the period; the recipient's acknowledgement runs apart."""
     notice = in_transaction(session, send_notification, session, world.engine, world.users["zk_officer"],
                             world.orgs["zk"].id, world.orgs["cgj"].id, "penalty", "处罚决定", "罚款", major=True)
-    assert deadlines_of(session, notice.instance_id) == {"notify_major_ack": "pending"}
+    sender = _sender_period(session, notice)
+    assert (sender.rule_key, sender.org_id, str(sender.status)) == ("notify_major_ack", world.orgs["zk"].id, "met")
+    assert sender.met_at <= sender.due_at
+    assert deadlines_of(session, notice.instance_id) == {"notify_recipient_ack": "pending"}
     in_transaction(session, acknowledge_notification, session, world.engine, notice.id, world.users["cgj_officer"])
     assert world.instance(session, notice.instance_id).status == "completed"
+
+
+def test_licence_notice_sent_days_after_the_decision_is_late_for_the_sender(session, world):
+    """Issue 12 point 10: a licence decided on 2026-02-25 and notified on 2026-03-02 missed the
+    sender's 1 working day (counted from the decision); the figures count it late."""
+    notice = _notify(session, world, decided_on=date(2026, 2, 25))
+    sender = _sender_period(session, notice)
+    assert sender.rule_key == "notify_licence_ack" and sender.met_at > sender.due_at
+
+
+def test_a_decision_dated_in_the_future_is_refused_and_nothing_written(session, world):
+    before = snapshot(session, MutualNotification)
+    with pytest.raises(ValidationFailed):
+        _notify(session, world, decided_on=date(2026, 3, 9))
+    assert snapshot(session, MutualNotification) == before
 
 
 def test_acknowledging_someone_elses_notification_is_refused(session, world):

@@ -157,6 +157,9 @@ class MutualNotificationStart(BaseSchema):
     major = fields.Boolean(load_default=False, error_messages=BOOL_MSG,
                            metadata=ui("重大执法决定", "Major enforcement decision"))
     case_id = id_field(load_default=None, allow_none=True, metadata=ui("关联案件编号", "Related case id"))
+    # The sender's period runs from its decision (issue 12 point 10); default: today.
+    decided_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
+        "决定作出日期（告知期限自此起算）", "Date of the decision (the notice period runs from it)"))
 
 
 class WorkOrderStart(BaseSchema):

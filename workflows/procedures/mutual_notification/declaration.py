@@ -17,7 +17,7 @@ def start(session, engine, user, who, data: dict) -> Started:
     require_start(who, "mutual_notification", WHO, data["sender_org_id"])
     notice = steps.send_notification(
         session, engine, user, data["sender_org_id"], data["recipient_org_id"], data["kind"], data["subject"],
-        data["summary"], major=data["major"], case_id=data["case_id"])
+        data["summary"], major=data["major"], case_id=data["case_id"], decided_on=data.get("decided_on"))
     return Started("mutual_notification", notice.instance_id, data["case_id"], notice.id)
 
 
@@ -25,7 +25,7 @@ PROCEDURE = Procedure(
     id=steps.PROCESS_ID, package="mutual_notification", bpmn="mutual_notification.bpmn",
     label_zh="相互告知", label_en="Mutual notification",
     forms=steps.FORMS, services=marked_services(steps),
-    rule_keys=tuple(rule for _days, rule in steps.PERIODS.values()),
+    rule_keys=(*steps.SENDER_RULES.values(), steps.ACK[1]),
     lanes={"CountyDepartment": (Role.COUNTY_OFFICER,), "Township": (Role.TOWNSHIP_OFFICER,)},
     start=Start("mutual_notification", WHO, steps.send_notification, run=start, summary="Send a mutual notification (相互告知)."),
 )

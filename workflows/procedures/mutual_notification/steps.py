@@ -1,21 +1,27 @@
 """Mutual notification (相互告知) between county departments and townships, acknowledged in time.
 
-A department tells a township (or the reverse) of a licence, a penalty or an inspection; the
-recipient acknowledges within the period of its kind (domain.md §3a: licences 1 working day,
-major decisions 5 working days; inspections 2 working days as a design default).
+A department tells a township (or the reverse) of a licence, a penalty or an inspection. The
+local rule's periods are the sender's (domain.md §9): notify within 1 working day of a licence
+decision, 5 of a major decision, counted from the decision. The recipient's acknowledgement
+period is a separate design default (notify_recipient_ack, 2 working days).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
 from models import MutualNotification, OrgKind, User
 from workflows.accounts.access import principal_for
+from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.browse import visible_case
+from workflows.core.clock import SHANGHAI
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
+from workflows.deadlines.records import mark_met, start_deadline
 from workflows.procedures.periods import (
     meet_period,
     open_task,
@@ -29,17 +35,27 @@ PROCESS_ID = "mutual_notification"
 KINDS = ("licence", "penalty", "inspection")
 PARTIES = (OrgKind.COUNTY_DEPARTMENT, OrgKind.TOWNSHIP)
 ART = "故字〔2020〕6号 相互告知制度"
-# Working days to acknowledge, and the deadline rule that tracks it (deadline_rules.json).
-PERIODS = {"licence": (1, "notify_licence_ack"), "penalty": (5, "notify_major_ack"),
-           "inspection": (2, "notify_inspection_ack")}
+# The sender's period from its decision (local practice), by kind; a major notice uses 5 days.
+SENDER_RULES = {"licence": "notify_licence_ack", "penalty": "notify_major_ack"}
+# The recipient's acknowledgement: working days and rule (a design default, not law).
+ACK = (2, "notify_recipient_ack")
 
 _ACK = Form([Field("note", "text", max_length=2000, label_zh="签收意见", label_en="Note")])
 FORMS = {"ack_department": _ACK, "ack_township": _ACK}
 
 
-def _period(kind: str, major: bool) -> tuple[int, str]:
-    """Licences 1 working day; penalties and major decisions 5; inspections 2 (设计建议)."""
-    return PERIODS["penalty"] if major and kind == "inspection" else PERIODS[kind]
+def _sender_rule(kind: str, major: bool) -> str | None:
+    """The sender's period: licences 1 working day, major decisions 5; inspections none."""
+    return SENDER_RULES["penalty"] if major else SENDER_RULES.get(kind)
+
+
+def _record_sender_period(session: Session, engine, notice: MutualNotification, rule: str,
+                          decided_on: date, actor: User) -> None:
+    """The sender's period runs from its decision and is met by this notice (late when overdue)."""
+    start = datetime.combine(decided_on, time(), SHANGHAI).astimezone(UTC)
+    row = start_deadline(session, engine.clock, engine.calendar or LegalCalendar(), rule,
+                         case_ref=f"MN-{notice.id}", org=notice.sender_org_id, start=start, actor=actor)
+    mark_met(session, engine.clock, row.id, actor=actor)
 
 
 def _check_notice(sender, recipient, kind: str, subject: str, summary: str) -> None:
@@ -62,8 +78,11 @@ def _check_notice(sender, recipient, kind: str, subject: str, summary: str) -> N
 
 def send_notification(session: Session, engine, actor: User, sender_org_id: int, recipient_org_id: int,
                       kind: str, subject: str, summary: str, *, major: bool = False,
-                      case_id: int | None = None) -> MutualNotification:
-    """Record the notice and start its acknowledgement instance."""
+                      case_id: int | None = None, decided_on: date | None = None) -> MutualNotification:
+    """Record the notice, the sender's period from its decision, and start the acknowledgement."""
+    decided_on = decided_on or engine.clock.today()
+    if not isinstance(decided_on, date) or decided_on > engine.clock.today():
+        raise ValidationFailed({"decided_on": ["决定日期须为今天或以前 / the decision date must not be in the future"]})
     with unit_of_work(session):
         sender = org_or_404(session, sender_org_id, "告知机关 / sender")
         recipient = org_or_404(session, recipient_org_id, "被告知机关 / recipient")
@@ -72,12 +91,15 @@ def send_notification(session: Session, engine, actor: User, sender_org_id: int,
         if case_id is not None:
             # A case the sender cannot open is refused exactly as a missing one (no id probing).
             visible_case(session, principal_for(session, actor), case_id)
-        days, rule = _period(kind, major)
+        days, rule = ACK
         notice = MutualNotification(sender_org_id=sender.id, recipient_org_id=recipient.id, kind=kind,
                                     major=major, subject=subject.strip(), summary=summary.strip(),
                                     case_id=case_id, sent_at=engine.clock.now())
         session.add(notice)
         session.flush()
+        sender_rule = _sender_rule(kind, major)
+        if sender_rule:
+            _record_sender_period(session, engine, notice, sender_rule, decided_on, actor)
         data = {"notification_id": notice.id, "recipient_org_id": recipient.id, "ack_days": days,
                 "ack_rule": rule, "recipient_is_township": recipient.kind == OrgKind.TOWNSHIP,
                 "sender_org_id": sender.id, "note": ""}
