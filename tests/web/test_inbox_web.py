@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -74,3 +75,23 @@ def test_after_a_task_a_success_message_and_the_next_task_when_it_is_the_users(c
 def _instance_tasks(session_factory, iid: int) -> set[int]:
     with session_factory() as s:
         return set(s.scalars(select(HumanTask.id).where(HumanTask.instance_id == iid)))
+
+
+def test_every_open_task_with_a_due_date_is_on_its_organizations_deadline_page(client, session_factory, clock):
+    """期限提醒 lists the organization's open tasks with due dates (the township's opinion here), overdue marked."""
+    started = _start(client, session_factory)
+    iid = int(started.headers["Location"].rsplit("/", 1)[1])
+    with session_factory() as s:
+        task = s.scalars(select(HumanTask).where(HumanTask.instance_id == iid,
+                                                 HumanTask.state.in_(("ready", "claimed")))).one()
+    assert task.due_at is not None
+    login(client, "zk_leader")
+    section = client.get("/deadlines").get_data(as_text=True).split('id="task-deadlines"')[1].split("</section>")[0]
+    assert f'/instances/{iid}"' in section and task.title.split(" / ")[0] in section
+    assert 'class="badge overdue"' not in section
+    clock.advance(task.due_at - clock.now() + timedelta(days=1))
+    late = client.get("/deadlines").get_data(as_text=True).split('id="task-deadlines"')[1].split("</section>")[0]
+    assert 'class="badge overdue"' in late
+    login(client, "qh_leader")  # another township's page does not list it
+    other = client.get("/deadlines").get_data(as_text=True).split('id="task-deadlines"')[1].split("</section>")[0]
+    assert f'/instances/{iid}"' not in other

@@ -19,6 +19,7 @@ from workflows.deadlines.figures import deadline_figures_by
 from workflows.deadlines.notifications import list_notifications, mark_read
 from workflows.deadlines.records import list_deadlines
 from workflows.procedures.case_handling.disclosure import cases_by_item
+from workflows.tasks.inbox import dated_open_tasks
 
 bp = Blueprint("deadlines", __name__)
 DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"}
@@ -46,6 +47,7 @@ def index():
     return render_template("deadlines/index.html", errors=errors,
                            deadlines=list_deadlines(db(), user, statuses=statuses),
                            notifications=list_notifications(db(), user), statuses=list(DeadlineStatus),
+                           tasks=dated_open_tasks(db(), {g.org_id for g in principal().grants}),
                            args=request.args, now=clock().now()), (422 if errors else 200)
 
 

@@ -122,6 +122,15 @@ def next_task_for(session: Session, principal: Principal, instance_id: int) -> H
         .order_by(HumanTask.id).limit(1)).first()
 
 
+def dated_open_tasks(session: Session, org_ids: set[int], limit: int = 200) -> list[tuple[HumanTask, ProcessInstance]]:
+    """Open tasks with a due date for these organizations, soonest first (期限提醒 lists them)."""
+    rows = session.execute(select(HumanTask, ProcessInstance).join(
+        ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+        HumanTask.organization_id.in_(org_ids or {-1}), HumanTask.state.in_(("ready", "claimed")),
+        HumanTask.due_at.is_not(None)).order_by(HumanTask.due_at, HumanTask.id).limit(limit)).all()
+    return [(task, instance) for task, instance in rows]
+
+
 def visible_instance(session: Session, principal: Principal, instance_id: int) -> ProcessInstance:
     """An instance the user may open; others look exactly like missing ones."""
     instance = session.get(ProcessInstance, instance_id)
