@@ -224,3 +224,19 @@ def test_the_walks_covered_every_procedure(site):
                 done.add(called)
     expected = {p.removesuffix(".bpmn") for p in PROCEDURES}
     assert expected - done == set(), f"not walked to the end: {sorted(expected - done)}"
+
+
+def test_another_township_cannot_open_the_task_or_the_case(walker, site):
+    """Scope (design §7): 青罕镇's officer gets 404, exactly like a missing page, on 郑口镇's task and case."""
+    walker.begin("scope")
+    _file_case(walker, site, "郑口罚〔2026〕103号")
+    with site["factory"]() as s:
+        case = s.scalars(select(Case).where(Case.case_number == "郑口罚〔2026〕103号")).one()
+        task = s.scalars(select(HumanTask.id).where(HumanTask.instance_id == case.instance_id,
+                                                    HumanTask.state.in_(("ready", "claimed")))).first()
+    walker.login("qh_officer1")
+    for path in (f"/tasks/{task}", f"/cases/{case.id}", f"/instances/{case.instance_id}"):
+        response = walker.page.goto(f"{site['url']}{path}")
+        assert response.status == 404, path
+        assert "郑口罚" not in walker.page.content()
+    walker.shot("qh_officer1-404")
