@@ -239,4 +239,5 @@ def test_another_township_cannot_open_the_task_or_the_case(walker, site):
         response = walker.page.goto(f"{site['url']}{path}")
         assert response.status == 404, path
         assert "郑口罚" not in walker.page.content()
+        assert "unknown" not in walker.page.locator("main").inner_text(), "the Chinese 404 page speaks Chinese only"
     walker.shot("qh_officer1-404")
