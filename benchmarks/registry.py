@@ -45,6 +45,8 @@ REPEATS = 3
 
 # The `who` lookup as one raw statement: item by code, township by id, the newest in-force
 # row of the pair (ix_delegation_lookup), else the parent penalty item's grant/entrustment.
+# Revoked/expired rows count only up to a stated end; coercion travels only with a grant
+# (行政强制法 第17条) — the same rules as workflows/registry/query.py.
 BARE_SQL = """
 SELECT i.code, i.name_zh, i.legal_basis, dep.id, dep.name, t.id, t.name, d.id, d.mode,
        d.effective_from, d.effective_to, d.document_no, d.note, d.cutover_rule, d.cutover_days
@@ -54,13 +56,16 @@ JOIN organizations t ON t.kind = 'township' AND t.id = {p}
 LEFT JOIN delegations d ON d.id = COALESCE(
   (SELECT o.id FROM delegations o WHERE o.item_id = i.id AND o.township_id = t.id
      AND o.status IN ('published','effective','revoked','expired')
-     AND o.effective_from <= {p} AND (o.effective_to IS NULL OR o.effective_to >= {p})
+     AND o.effective_from <= {p}
+     AND ((o.effective_to IS NULL AND o.status IN ('published','effective')) OR o.effective_to >= {p})
      ORDER BY o.effective_from DESC LIMIT 1),
   (SELECT b.id FROM delegations b WHERE b.id IN (
      SELECT (SELECT v.id FROM delegations v
-             WHERE v.item_id = r.item_id AND v.township_id = t.id AND v.mode IN ('grant','entrust')
+             WHERE v.item_id = r.item_id AND v.township_id = t.id
+             AND (v.mode = 'grant' OR (v.mode = 'entrust' AND i.category <> 'coercion'))
              AND v.status IN ('published','effective','revoked','expired')
-             AND v.effective_from <= {p} AND (v.effective_to IS NULL OR v.effective_to >= {p})
+             AND v.effective_from <= {p}
+             AND ((v.effective_to IS NULL AND v.status IN ('published','effective')) OR v.effective_to >= {p})
              ORDER BY v.effective_from DESC LIMIT 1)
      FROM item_relations r WHERE r.related_item_id = i.id)
    ORDER BY b.effective_from DESC LIMIT 1))
