@@ -103,6 +103,9 @@ def check_procedures(procedures: Iterable[Procedure], bpmn_dir: str | Path,
             errors.append(DefinitionError(p.bpmn, p.id, str(exc)))
             continue
         errors += _file_errors(p, root, content.decode("utf-8"), rules)
+        errors += [DefinitionError(p.bpmn, p.id, f"公布任务未声明表单 / publication task {t!r} is "
+                                                 "not a declared user task")
+                   for t in p.publications if t not in p.forms]
     declared = {p.id for p in procedures}
     for path in bpmn_files(folder):
         errors += [DefinitionError(path.name, pid, f"流程未声明 / process {pid!r} is declared by no "

@@ -69,6 +69,9 @@ class Procedure:
     rule_keys: tuple[str, ...] = ()  # deadline_rules.json keys the BPMN or its steps use
     lanes: Mapping[str, tuple[Role, ...]] = field(default_factory=dict)  # lane id → roles acting in it
     start: Start | None = None  # None: only ever called or started by another procedure
+    # User tasks after all of which the instance's documents are public (公布: 委托书由双方公布,
+    # 行政处罚法 第20条; 赋权决定应当公布, 第24条), before the term begins.
+    publications: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("forms", "services", "lanes"):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -13,10 +14,12 @@ from models import (
     DelegationMode,
     DelegationStatus,
     Document,
+    HumanTask,
     ItemCategory,
     Organization,
     OrgKind,
     PowerItem,
+    ProcessInstance,
 )
 from workflows.accounts.access import (
     Principal,
@@ -170,12 +173,47 @@ def public_documents(session: Session, township_id: int, on: date) -> list[Docum
     return list(session.scalars(query))
 
 
-def public_document(session: Session, document_id: int) -> Document:
-    """A document the public may read: one behind a published delegation, never a draft."""
+Publications = Mapping[str, tuple[str, ...]]  # process id → its publication user tasks
+
+
+def _published_instances(publications: Publications, township_id: int | None = None):
+    """Ids of instances whose every publication task is completed (公布 by each party)."""
+    clauses = [and_(ProcessInstance.process_id == pid, HumanTask.task_spec_name.in_(tasks))
+               for pid, tasks in publications.items() if tasks]
+    if not clauses:
+        return None
+    needed = case(*((ProcessInstance.process_id == pid, len(tasks))
+                    for pid, tasks in publications.items() if tasks), else_=0)
+    query = (select(HumanTask.instance_id)
+             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+             .where(HumanTask.state == "completed", or_(*clauses))
+             .group_by(HumanTask.instance_id, ProcessInstance.process_id)
+             .having(func.count(func.distinct(HumanTask.task_spec_name)) == func.max(needed)))
+    if township_id is not None:
+        query = query.where(ProcessInstance.township_id == township_id)
+    return query
+
+
+def published_letters(session: Session, township_id: int, publications: Publications) -> list[Document]:
+    """Letters and decisions whose procedure published them, even before the term begins."""
+    instances = _published_instances(publications, township_id)
+    if instances is None:
+        return []
+    query = select(Document).where(Document.instance_id.in_(instances)).order_by(Document.id)
+    return list(session.scalars(query))
+
+
+def public_document(session: Session, document_id: int,
+                    publications: Publications | None = None) -> Document:
+    """A document the public may read: behind a published delegation or publication, never a draft."""
     doc = session.get(Document, document_id)
     published = doc is not None and session.scalar(
         select(func.count(Delegation.id)).where(Delegation.document_no == doc.document_no,
                                                 Delegation.status.in_(PUBLIC_STATUSES)))
+    if doc is not None and not published and doc.instance_id is not None and publications:
+        instances = _published_instances(publications)
+        published = instances is not None and doc.instance_id in set(session.scalars(
+            instances.where(HumanTask.instance_id == doc.instance_id)))
     if not published:
         raise NotFound(f"未找到公开文书：{document_id} / unknown public document: {document_id}")
     return doc

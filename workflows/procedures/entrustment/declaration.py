@@ -17,4 +17,5 @@ PROCEDURE = Procedure(
     lanes={"Township": (Role.TOWNSHIP_LEADER,), "LegalReviewer": (Role.LEGAL_REVIEWER,),
            "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,)},
     start=Start("entrustment", (DEPT_OFFICER,), steps.start_entrustment, place=OWN_PAGE),
+    publications=("publish_department", "publish_township"),  # both parties publish (第20条)
 )

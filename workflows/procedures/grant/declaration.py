@@ -18,4 +18,5 @@ PROCEDURE = Procedure(
            "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,),
            "Province": (Role.COUNTY_APPROVER,)},
     start=Start("grant", (DEPT_OFFICER,), steps.start_grant, place=OWN_PAGE),
+    publications=("publish_decision",),  # the county's decision is published (第24条)
 )
