@@ -32,7 +32,7 @@ run: setup
 test: setup-test
 	@url="$${QUANZE_TEST_DATABASE_URL:-$$($(BIN)/python tests/support/pg_probe.py $(PG_TEST_URL))}"; \
 	if [ -n "$$url" ]; then echo "PostgreSQL tests: on ($$url)"; else echo "PostgreSQL tests: off (no server)"; fi; \
-	QUANZE_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+	QUANZE_TEST_DATABASE_URL="$$url" $(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 
