@@ -12,7 +12,7 @@ from web.api.common import BEARER, QUERY, caller, may_start, require_token
 from web.api.openapi import NO_NUL
 from web.requests import db, end_reads, forms, now
 from web.schemas.common import BaseSchema
-from web.schemas.records import TaskRowOut
+from web.schemas.records import InstanceRowOut, TaskRowOut
 from web.views.procedures import EntrustmentStart
 from web.views.tasks import InboxArgs
 from workflows.core.directory import find_org
@@ -63,17 +63,9 @@ class HistoryOut(Schema):
     data_digest = fields.String()
 
 
-class InstanceOut(Schema):
-    """An instance with its tasks and history."""
+class InstanceOut(InstanceRowOut):
+    """An instance as listed, with its tasks, history and documents."""
 
-    id = fields.Integer()
-    process_id = fields.String()
-    business_key = fields.String(allow_none=True)
-    status = fields.String()
-    township_id = fields.Integer(allow_none=True)
-    department_id = fields.Integer(allow_none=True)
-    started_at = fields.DateTime()
-    completed_at = fields.DateTime(allow_none=True)
     tasks = fields.List(fields.Nested(TaskRowOut))
     history = fields.List(fields.Nested(HistoryOut))
     document_ids = fields.Function(lambda v: [d.id for d in v["documents"]])
