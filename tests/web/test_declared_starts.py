@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from web.schemas.starts import WorkOrderStart, schema_for
+import pytest
+
+from web.schemas.starts import EntrustmentStart, GrantStart, WorkOrderStart, schema_for
 from workflows.procedures import CASE, MENU, starts
 
 
@@ -31,6 +33,24 @@ def test_start_page_inputs_and_openapi_come_from_the_schema(as_user, client):
     english = user.get("/procedures/work_order").get_data(as_text=True)
     assert all(f.metadata["title"] in english for f in declared.values())
     assert "首接乡镇" not in english and "诉求内容" not in english
+
+
+@pytest.mark.parametrize("kind, schema, login", [("entrustment", EntrustmentStart, "nyj_officer"),
+                                                 ("grant", GrantStart, "sl_officer")])
+def test_own_page_starts_label_their_inputs_from_the_schema(as_user, client, kind, schema, login):
+    """委托书 and 赋权 pages: every input's label, in the page's language, is the schema's; so is OpenAPI."""
+    declared = schema().fields
+    properties = client.get("/api/openapi.json").json["components"]["schemas"][schema.__name__]["properties"]
+    assert {n: (p["description"], p["title"]) for n, p in properties.items()} == {
+        n: (f.metadata["description"], f.metadata["title"]) for n, f in declared.items()}
+    user = as_user(login)  # a department with items free to entrust or grant today
+    chinese = user.get(f"/procedures/{kind}").get_data(as_text=True)
+    assert [n for n in declared if f'name="{n}"' not in chinese] == []
+    assert all(f.metadata["description"] in chinese for f in declared.values())
+    user.get("/lang/en")
+    english = user.get(f"/procedures/{kind}").get_data(as_text=True)
+    assert all(f.metadata["title"] in english for f in declared.values())
+    assert not any(f.metadata["description"] in english for f in declared.values())
 
 
 def test_menu_tiles_and_labels_follow_the_declarations(as_user):

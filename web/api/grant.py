@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from models import OrgKind, User
 from web.api.common import BEARER, caller, may_start, require_token
 from web.requests import db, end_reads
-from web.views.procedures import GrantStart
+from web.schemas.starts import GrantStart
 from workflows.core.directory import find_org
 from workflows.procedures.grant import steps as grant
 

@@ -13,7 +13,7 @@ from web.api.openapi import NO_NUL
 from web.requests import db, end_reads, forms, now
 from web.schemas.common import BaseSchema
 from web.schemas.records import InstanceRowOut, TaskRowOut
-from web.views.procedures import EntrustmentStart
+from web.schemas.starts import EntrustmentStart
 from web.views.tasks import InboxArgs
 from workflows.core.directory import find_org
 from workflows.procedures.entrustment import steps as entrustment

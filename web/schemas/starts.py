@@ -1,4 +1,4 @@
-"""Start forms of the procedures beyond grant and entrustment, shared by pages and the API.
+"""Start forms of every procedure, shared by pages and the API.
 
 Each field is declared once, with its page metadata (`ui`): the start pages build their inputs
 from it and apispec copies the labels into OpenAPI. `schema_for(key)` finds the schema of a start
@@ -75,6 +75,37 @@ def officer_list(zh: str, en: str) -> fields.List:
     return fields.List(fields.Nested(OfficerIn), required=True, error_messages=required_msgs(),
                        metadata=ui(zh, en, "multi", "officers"),
                        validate=validate.Length(min=1, max=20, error="请选择执法人员 / choose the officers"))
+
+
+def item_codes(what_zh: str, what_en: str) -> fields.List:
+    """At least one catalogue item code, picked from the department's items."""
+    return fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
+                       validate=validate.Length(min=1, error="至少选择一项 / choose at least one item"),
+                       error_messages=required_msgs(), metadata=ui(what_zh, what_en, "multi", "items"))
+
+
+class EntrustmentStart(BaseSchema):
+    """The draft entrustment letter (委托书 states 事项、权限、期限, 行政处罚法 第20条)."""
+
+    department_id = id_field(required=True, metadata=ui("委托部门", "Entrusting department", "select", "own"))
+    township_id = id_field(required=True, metadata=ui("受委托乡镇", "Entrusted township", "select", "townships"))
+    item_codes = item_codes("委托事项", "Items entrusted")
+    authority = text(metadata=ui("委托权限", "Authority", "textarea"))
+    term_start = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("委托期限起", "Term from"))
+    term_end = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("委托期限止", "Term to"))
+    responsibilities = text(metadata=ui("双方责任", "Responsibilities of both parties", "textarea"))
+    supervision = text(metadata=ui("监督方式", "Supervision", "textarea"))
+
+
+class GrantStart(BaseSchema):
+    """A grant proposal for one or more townships (一镇一清单, 第24条)."""
+
+    department_id = id_field(required=True, metadata=ui("提出部门", "Proposing department", "select", "own"))
+    township_ids = fields.List(id_field(), required=True, error_messages=required_msgs(),
+                               validate=validate.Length(min=1, error="至少选择一个乡镇 / choose a township"),
+                               metadata=ui("赋权乡镇", "Townships", "multi", "townships"))
+    item_codes = item_codes("赋权事项", "Items granted")
+    note = text(required=False, metadata=ui("说明", "Note", "textarea"))
 
 
 class EvaluationStart(BaseSchema):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from marshmallow import fields, validate
 
 from models import DelegationMode, OrgKind, Role
 from web.auth import login_required, principal
 from web.requests import db, end_reads
-from web.schemas.common import BaseSchema, form_dict, id_field, load, required_msgs
+from web.schemas.common import form_dict, load
+from web.schemas.starts import EntrustmentStart, GrantStart
 from web.views.tasks import acting_user, workflow_engine
 from workflows.core.directory import find_org
 from workflows.core.errors import QuanzeError
@@ -18,36 +18,6 @@ from workflows.procedures.grant import steps as grant
 from workflows.registry.browse import ItemFilter, search_items, townships
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
-DATE_MSG = {"invalid": "日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD", "required": "必填 / required"}
-
-
-class EntrustmentStart(BaseSchema):
-    """The draft entrustment letter (委托书 states 事项、权限、期限, 行政处罚法 第20条)."""
-
-    department_id = id_field(required=True)
-    township_id = id_field(required=True)
-    item_codes = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
-                             validate=validate.Length(min=1, error="至少选择一项 / choose at least one item"),
-                             error_messages=required_msgs())
-    authority = fields.String(required=True, validate=validate.Length(min=1, max=2000), error_messages=required_msgs())
-    term_start = fields.Date(required=True, error_messages=DATE_MSG)
-    term_end = fields.Date(required=True, error_messages=DATE_MSG)
-    responsibilities = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                                     error_messages=required_msgs())
-    supervision = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                                error_messages=required_msgs())
-
-
-class GrantStart(BaseSchema):
-    """A grant proposal for one or more townships (一镇一清单, 第24条)."""
-
-    department_id = id_field(required=True)
-    township_ids = fields.List(id_field(), required=True, error_messages=required_msgs(),
-                               validate=validate.Length(min=1, error="至少选择一个乡镇 / choose a township"))
-    item_codes = fields.List(fields.String(validate=validate.Length(min=1, max=60)), required=True,
-                             validate=validate.Length(min=1, error="至少选择一项 / choose at least one item"),
-                             error_messages=required_msgs())
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 def _my_departments():
@@ -62,10 +32,19 @@ def _items(mode: DelegationMode):
     return items
 
 
+SCHEMAS = {"entrustment": EntrustmentStart, "grant": GrantStart}
+
+
+def field_labels(schema) -> dict[str, tuple[str, str]]:
+    """Each field's (Chinese, English) label from the schema that also validates it."""
+    return {name: (f.metadata["description"], f.metadata["title"]) for name, f in schema().fields.items()}
+
+
 def _page(kind: str, errors=None, form=None, status=200):
     mode = DelegationMode.ENTRUST if kind == "entrustment" else DelegationMode.GRANT
     return render_template(f"procedures/{kind}.html", departments=_my_departments(), items=_items(mode),
-                           townships=townships(db()), errors=errors or {}, form=form or {}), status
+                           townships=townships(db()), labels=field_labels(SCHEMAS[kind]),
+                           errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/")
