@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from models import AuditEvent, HumanTask, ProcessInstance
+from models import HumanTask, ProcessInstance
 from tests.support.bpmn_build import bpmn_file, chain, lane
-from tests.support.engine_support import World, build_world
+from tests.support.engine_support import World, audit_count, build_world
 from tests.support.threads import run_together
 from workflows.core.clock import SHANGHAI
 from workflows.core.errors import Conflict
@@ -58,14 +58,6 @@ def world(session, clock, tmp_path) -> World:
     return w
 
 
-def _audits(session_factory, action: str, instance_id: int | None = None) -> int:
-    with session_factory() as s:
-        query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        if instance_id is not None:
-            query = query.where(AuditEvent.instance_id == instance_id)
-        return s.scalar(query)
-
-
 def _waiting_opinion(session, world) -> ProcessInstance:
     """An engine_demo instance at the township's opinion, its 5-working-day timer running."""
     inst = processes.start(session, world.engine, "engine_demo", world.start_data(), world.officer)
@@ -85,13 +77,13 @@ def test_wake_of_an_instance_no_longer_due_writes_nothing(session, session_facto
     assert processes.wake_due_instances(session, world.engine, clock.now()) == 1
     session.expire_all()
     done = session.get(ProcessInstance, inst.id)
-    version, completed_at, woken = done.version, done.completed_at, _audits(session_factory, "instance.woken")
+    version, completed_at, woken = done.version, done.completed_at, audit_count(session_factory, "instance.woken")
     clock.advance(timedelta(hours=1))
     assert wake_instance(session, world.engine, inst.id, clock.now()) is None
     session.expire_all()
     again = session.get(ProcessInstance, inst.id)
     assert (again.version, again.completed_at) == (version, completed_at)
-    assert _audits(session_factory, "instance.woken") == woken
+    assert audit_count(session_factory, "instance.woken") == woken
 
 
 def test_a_wake_that_fires_nothing_writes_nothing(session, session_factory, world, clock):
@@ -103,7 +95,7 @@ def test_a_wake_that_fires_nothing_writes_nothing(session, session_factory, worl
     version = session.get(ProcessInstance, inst.id, populate_existing=True).version
     assert processes.wake_due_instances(session, world.engine, clock.now()) == 0
     assert session.get(ProcessInstance, inst.id, populate_existing=True).version == version
-    assert _audits(session_factory, "instance.woken") == 0
+    assert audit_count(session_factory, "instance.woken") == 0
 
 
 def test_two_schedulers_wake_each_instance_exactly_once(session, session_factory, world, clock):
@@ -119,7 +111,7 @@ def test_two_schedulers_wake_each_instance_exactly_once(session, session_factory
     assert all(isinstance(c, int) for c in counts), counts
     assert sum(counts) == len(ids)
     for instance_id in ids:
-        assert _audits(session_factory, "instance.woken", instance_id) == 1
+        assert audit_count(session_factory, "instance.woken", instance_id) == 1
     with session_factory() as s:
         assert {s.get(ProcessInstance, i).status for i in ids} == {"completed"}
 
@@ -162,11 +154,11 @@ def test_a_message_to_a_receiver_not_waiting_fails_the_sending_step(session, ses
     receiver = _receiver(session, world, "R-3")
     processes.send_message(session, world.engine, receiver.id, "ping", {}, world.officer)
     processes.send_message(session, world.engine, receiver.id, "ping", {}, world.officer)
-    before = _audits(session_factory, "instance.started")
+    before = audit_count(session_factory, "instance.started")
     with pytest.raises(Conflict, match="not waiting for message 'ping'"):
         processes.start(session, world.engine, "ping_sender", world.start_data(target="R-3"),
                         world.officer)
-    assert _audits(session_factory, "instance.started") == before
+    assert audit_count(session_factory, "instance.started") == before
 
 
 def test_a_message_without_receiver_is_not_thrown_again_later(session, world):
@@ -209,7 +201,7 @@ def test_an_effect_failing_after_the_save_rolls_the_whole_step_back(session, ses
     session.commit()
     inst = processes.start(session, world.engine, "effect_demo", world.start_data(), world.officer)
     task = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)).one()
-    audits = _audits(session_factory, "task.completed")
+    audits = audit_count(session_factory, "task.completed")
     with pytest.raises(Conflict, match="effect refused"):
         processes.complete(session, world.engine, task.id, world.officer, {})
     session.rollback()
@@ -217,4 +209,4 @@ def test_an_effect_failing_after_the_save_rolls_the_whole_step_back(session, ses
     with session_factory() as other:
         assert other.get(ProcessInstance, inst.id).version == 1
         assert other.get(HumanTask, task.id).state == "ready"
-    assert _audits(session_factory, "task.completed") == audits
+    assert audit_count(session_factory, "task.completed") == audits

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from models import EnforcementCertificate, Membership, Organization, OrgKind, Role, User
+from sqlalchemy import func, select
+
+from models import AuditEvent, EnforcementCertificate, Membership, Organization, OrgKind, Role, User
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.forms import Field, Form, FormRegistry
 from workflows.core.services import ServiceRegistry
@@ -103,3 +105,12 @@ def build_world(session, clock, tmp_path: Path) -> World:
     engine.sync_definitions(session)
     return World(engine, services, calls, dept, township, legal, officer, leader, reviewer,
                  outsider)
+
+
+def audit_count(session_factory, action: str, instance_id: int | None = None) -> int:
+    """How many audit rows of that action (for one instance, when named) are committed."""
+    with session_factory() as s:
+        query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        if instance_id is not None:
+            query = query.where(AuditEvent.instance_id == instance_id)
+        return s.scalar(query)

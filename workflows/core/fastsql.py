@@ -75,13 +75,29 @@ class FastStatement:
         try:
             cursor.execute(self.sql, args)
         except dbapi.Error as exc:  # the same SQLAlchemy errors a Core execute raises
+            lost = _drop_if_lost(connection, cursor, exc)
             raise DBAPIError.instance(self.sql, args, exc, dbapi.Error,
-                                      dialect=connection.dialect) from exc
+                                      dialect=connection.dialect,
+                                      connection_invalidated=lost) from exc
         # Reading every row finishes the statement (SQLite keeps an unfinished one active).
         rows = cursor.fetchall() if cursor.description is not None else []
         if self.converters:
             rows = [_converted(row, self.converters) for row in rows]
         return Ran(cursor.rowcount, rows)
+
+
+def _drop_if_lost(connection: Connection, cursor, exc: Exception) -> bool:
+    """As a Core execute does: a lost server connection is invalidated, never pooled again.
+
+    Without this, the step's rollback would fail on the dead connection (a backend ended by
+    pg_terminate_backend or a restart) instead of ending cleanly.
+    """
+    fairy = connection.connection
+    if not connection.dialect.is_disconnect(exc, fairy.dbapi_connection, cursor):
+        return False
+    fairy.info.pop(_CURSOR, None)
+    connection.invalidate(exc)
+    return True
 
 
 def _converted(row, converters) -> tuple:

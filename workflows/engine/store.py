@@ -150,6 +150,8 @@ def run_task_write(task_id: int, write) -> int:
     try:
         return write()
     except OperationalError as exc:
+        if exc.connection_invalidated:  # a lost connection is no race
+            raise
         raise task_moved(task_id) from exc
 
 
@@ -176,6 +178,9 @@ def save_state(session: Session, instance: ProcessInstance, workflow, state: str
                          **values})
     except OperationalError as exc:
         # SQLite refuses a writer whose snapshot is stale ("database is locked"): same race.
+        # A lost connection is no race: it propagates as itself.
+        if exc.connection_invalidated:
+            raise
         raise lost_race(instance.id) from exc
     if cursor.rowcount != 1:
         raise lost_race(instance.id)
