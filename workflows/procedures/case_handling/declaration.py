@@ -6,7 +6,7 @@ from models import OrgKind, Role
 from workflows.accounts.access import require_start
 from workflows.core.directory import find_org
 from workflows.core.services import marked_services
-from workflows.procedures.case_handling import defence, filing, steps
+from workflows.procedures.case_handling import defence, discussion, filing, steps
 from workflows.procedures.declaration import Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER, officers_of, org_of
 
@@ -29,7 +29,8 @@ def start(session, engine, user, who, data: dict) -> Started:
 PROCEDURE = Procedure(
     id=steps.PROCESS_ID, package="case_handling", bpmn="case_handling.bpmn",
     label_zh="案件办理", label_en="Case handling",
-    forms={**defence.FORMS, **steps.FORMS}, services=marked_services(steps, defence),
+    forms={**defence.FORMS, **discussion.FORMS, **steps.FORMS},
+    services=marked_services(steps, defence, discussion),
     rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE, defence.REQUEST_RULE),
     lanes={"Township": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER),
            "TownshipHead": (Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER)},

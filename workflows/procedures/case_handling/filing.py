@@ -34,21 +34,18 @@ from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.deadlines import extensions as deadline_extensions
 from workflows.deadlines import records as deadlines
 from workflows.procedures.case_clock import legal_calendar
+from workflows.procedures.case_handling import defence, discussion, steps
 from workflows.procedures.case_handling.steps import DECIDE_RULE, PROCESS_ID, REVOKED_MESSAGE
 from workflows.procedures.rules import require_role, single_org
 from workflows.registry import powers as registry
 from workflows.tasks import processes
 
-# Form fields of the procedure, present from the start so every expression can name them.
+# Form fields and step results of the procedure, present from the start so every expression can name them.
+RESULTS = ("notice", "defence", "hearing", "discussion")
 FORM_DEFAULTS = {name: None for name in (
-    "proposed_fine", "hearing_held", "complex_case", "major_public_interest", "fine_amount",
-    "within_benchmark", "outside_benchmark_reason", "review_result", "review_opinion",
-    "supplement_note", "published_on", "publication_channel", "withdrawn_on", "withdrawal_explanation",
-    # 事先告知, 陈述申辩 and 听证 (第44–45、63–65条) with the steps' results
-    "notice_facts", "notice_evidence", "notice_basis", "notified_penalty", "hearing_right", "notice",
-    "defence_statement", "defence_answer", "defence_waived", "hearing_requested", "hearing_on", "hearing_place",
-    "hearing_chair_id", "defence", "hearing_held_on", "hearing_party_statement", "hearing_investigator_statement",
-    "hearing")}
+    *(f.name for forms in (steps.FORMS, defence.FORMS, discussion.FORMS) for form in forms.values()
+      for f in form.fields),
+    "review_result", "review_opinion", "supplement_note", *RESULTS)}
 
 
 def _check_party(party_name: str, party_kind: str, facts_summary: str) -> None:

@@ -15,6 +15,7 @@ from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures import case_clock
 from workflows.procedures.case_handling.defence import check_after_defence
+from workflows.procedures.case_handling.discussion import check_discussed
 from workflows.procedures.legal_review.steps import passed_review
 from workflows.procedures.rules import as_iso_date
 
@@ -99,7 +100,7 @@ def _check_reviewed(ctx: ServiceContext, case, fine: Decimal | None, facts: dict
 @service_task("cases.record_decision")
 def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decision_kind: str, fine_amount,
                     within_benchmark, outside_benchmark_reason, facts: dict, notice=None, defence=None,
-                    hearing=None) -> dict:
+                    hearing=None, discussion=None) -> dict:
     """The decision: review gate, benchmark reason, 90-day clock met, publication period started."""
     case = get_case(ctx.session, case_id)
     kind = DecisionKind(decision_kind)
@@ -113,6 +114,7 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
             article=ART_27_O310, case_number=case.case_number)
     _check_reviewed(ctx, case, fine, facts)
     check_after_defence(case, kind.value, fine, notice, defence, hearing)
+    check_discussed(case, kind.value, facts, discussion)
     if kind == DecisionKind.PENALTY and within_benchmark is None:
         raise ValidationFailed({"within_benchmark": [
             "处罚决定须说明是否在自由裁量权基准范围内 / state whether the penalty is within the benchmark"]})
