@@ -49,7 +49,7 @@ from workflows.engine.serializer import full_serializer
 from workflows.procedures.case_handling.filing import FORM_DEFAULTS, file_case
 from workflows.tasks import processes
 
-SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
+SERVICES, FORMS, LANES = procedures.services(), procedures.forms(), procedures.lanes()  # from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "case_handling.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS = [  # (task, acting user key, form data) after the start (the filing)
@@ -191,7 +191,7 @@ def setup(folder: Path, services: ServiceRegistry):
     session = make_session_factory(db)()
     clock = FixedClock(NOW)
     users, data, town = build_world(session, clock)
-    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS)
+    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS, LANES)
     engine.sync_definitions(session)
     session.commit()
     return db, session, engine, users, data, town

@@ -45,7 +45,7 @@ from workflows.engine.bare import complete_ready
 from workflows.engine.serializer import full_serializer
 from workflows.tasks import processes
 
-SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
+SERVICES, FORMS, LANES = procedures.services(), procedures.forms(), procedures.lanes()  # from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "entrustment.bpmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 STEPS = [  # (task, acting user key, form data) after the start (the draft)
@@ -154,7 +154,7 @@ def setup(folder: Path, services: ServiceRegistry):
     session = make_session_factory(db)()
     clock = FixedClock(NOW)
     users, data = build_world(session, clock)
-    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS)
+    engine = Engine(bpmn, clock, LegalCalendar(), services, FORMS, LANES)
     engine.sync_definitions(session)
     session.commit()
     return db, session, engine, users, data

@@ -45,7 +45,7 @@ from workflows.procedures.case_transfer.steps import transfer_case
 from workflows.registry.delegations import DelegationDraft, add_delegations
 from workflows.tasks import processes
 
-SERVICES, FORMS = procedures.services(), procedures.forms()  # built from the one procedure list
+SERVICES, FORMS, LANES = procedures.services(), procedures.forms(), procedures.lanes()  # from the one procedure list
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 # The acceptance hands the case over in its own step (第25条): case handling starts there.
 FILES = ("case_transfer_send.bpmn", "case_transfer_receive.bpmn", "case_handling.bpmn",
@@ -162,7 +162,8 @@ def run(pairs: int) -> dict:
         clock = FixedClock(NOW)
         world = build_world(session, clock)
         calendar = LegalCalendar()
-        engine, bare = Engine(bpmn, clock, calendar, SERVICES, FORMS), Engine(bpmn, clock, calendar, light_services(), FORMS)
+        engine = Engine(bpmn, clock, calendar, SERVICES, FORMS, LANES)
+        bare = Engine(bpmn, clock, calendar, light_services(), FORMS, LANES)
         engine.sync_definitions(session)
         bare.sync_definitions(session)
         session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, HumanTask, ProcessInstance
 from tests.support.deadline_world import build_world
+from tests.support.engine_support import demo_lanes
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.services import ServiceRegistry
 from workflows.deadlines.records import start_deadline
@@ -39,7 +40,7 @@ def wf_engine(session, clock, calendar, tmp_path):
     folder = tmp_path / "bpmn"
     folder.mkdir()
     shutil.copy(BPMN, folder)
-    engine = Engine(folder, clock, calendar, ServiceRegistry())
+    engine = Engine(folder, clock, calendar, ServiceRegistry(), lanes=demo_lanes())
     engine.sync_definitions(session)
     return engine
 

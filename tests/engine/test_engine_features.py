@@ -124,7 +124,7 @@ def test_called_files_are_stored_hashed_and_pinned_with_the_caller(session, worl
     assert _task(session, old.id).title == "核查 / check"
     # A fresh engine (empty spec cache, no live workflows) restores the old instance from the
     # stored definition and its stored callee.
-    fresh = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services, world.engine.forms)
+    fresh = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services, world.engine.forms, world.engine.lanes)
     fresh.sync_definitions(session)
     session.commit()
     processes.complete(session, fresh, _task(session, old.id).id, world.officer,
@@ -135,7 +135,7 @@ def test_called_files_are_stored_hashed_and_pinned_with_the_caller(session, worl
 def test_check_names_a_call_activity_whose_target_exists_nowhere(tmp_path, world):
     """`quanze bpmn check`: file and call activity id of a missing called process."""
     (tmp_path / "feature_caller.bpmn").write_text(caller_xml("no_such_process"), encoding="utf-8")
-    errors = check_folder(tmp_path, world.services)
+    errors = check_folder(tmp_path, world.services, world.engine.lanes)
     assert [(e.file_name, e.element_id) for e in errors] == [("feature_caller.bpmn", "call")]
     assert "no_such_process" in errors[0].message
 
@@ -144,7 +144,7 @@ def test_check_refuses_an_unknown_kind_in_role_by_org_kind(tmp_path, world):
     """A roleByOrgKind naming no organization kind fails the check with the task id."""
     bad = callee_xml().replace("county_department:", "county_dept:")
     (tmp_path / "feature_callee.bpmn").write_text(bad, encoding="utf-8")
-    errors = check_folder(tmp_path, world.services)
+    errors = check_folder(tmp_path, world.services, world.engine.lanes)
     assert [(e.file_name, e.element_id) for e in errors] == [("feature_callee.bpmn", "check")]
     assert "county_dept" in errors[0].message
 
@@ -192,7 +192,7 @@ def test_a_timer_behind_an_event_based_gateway_sets_next_wake_and_fires(session,
     row = session.get(ProcessInstance, instance.id)
     assert (row.status, row.next_wake_at) == ("waiting", due)
     clock.set(due)
-    fresh = Engine(race.engine.bpmn_dir, clock, LegalCalendar(), race.services, race.engine.forms)  # loads the blob
+    fresh = Engine(race.engine.bpmn_dir, clock, LegalCalendar(), race.services, race.engine.forms, race.engine.lanes)  # loads the blob
     fresh.sync_definitions(session)
     session.commit()
     assert processes.wake_due_instances(session, fresh, clock.now()) == 1
@@ -224,5 +224,5 @@ def test_check_refuses_two_timers_behind_one_event_based_gateway(tmp_path, world
               '<bpmn:sequenceFlow id="f6" sourceRef="lapse2" targetRef="lapsed"/></bpmn:process>')
     (tmp_path / "feature_race.bpmn").write_text(RACE.replace("</bpmn:process>", second),
                                                  encoding="utf-8")
-    errors = check_folder(tmp_path, world.services)
+    errors = check_folder(tmp_path, world.services, world.engine.lanes)
     assert [(e.file_name, e.element_id) for e in errors] == [("feature_race.bpmn", "g")]

@@ -70,7 +70,7 @@ def test_a_row_changed_by_another_engine_is_loaded_not_reused(session, session_f
     inst = processes.start(session, world.engine, "engine_demo", world.start_data(),
                            world.officer)
     other_engine = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(),
-                          world.services, world.engine.forms)
+                          world.services, world.engine.forms, world.engine.lanes)
     other_engine.sync_definitions(session)
     with session_factory() as elsewhere:
         processes.complete(elsewhere, other_engine, _ready(elsewhere, inst.id, "draft").id,

@@ -45,7 +45,7 @@ def _reload_matches(session, world: World, instance: ProcessInstance) -> None:
     """A fresh engine (no live workflows) restores the same state from the database."""
     session.expire_all()
     stored = session.get(ProcessInstance, instance.id)
-    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms)
+    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms, world.engine.lanes)
     workflow = fresh.load(session, stored, StepContext())
     assert fresh.serializer.dumps(workflow) == stored.state
     ready = {str(t.id) for t in workflow.get_tasks() if t.task_spec.manual and t.state == 16}
@@ -139,7 +139,7 @@ def test_definition_pinning_when_the_file_changes(session, world, clock, tmp_pat
     path = world.engine.bpmn_dir / "engine_demo.bpmn"
     path.write_text(path.read_text("utf-8").replace("起草委托书 / draft", "起草 v2 / draft v2"),
                     "utf-8")
-    engine2 = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services, world.engine.forms)
+    engine2 = Engine(world.engine.bpmn_dir, clock, LegalCalendar(), world.services, world.engine.forms, world.engine.lanes)
     engine2.sync_definitions(session)
     engine2.sync_definitions(session)  # idempotent: one row per hash
     rows = session.scalars(select(ProcessDefinition).where(

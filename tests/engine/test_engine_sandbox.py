@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from models import ProcessInstance
-from tests.support.engine_support import BPMN_SRC, World, build_world
+from tests.support.engine_support import BPMN_SRC, World, build_world, demo_lanes
 from workflows.core.services import ServiceRegistry
 from workflows.engine import ScriptRefused, StepFailed, check_source
 from workflows.engine.definitions import check_folder
@@ -68,7 +68,7 @@ def test_check_names_file_and_element_of_a_dunder_script(tmp_path):
     folder = _folder_with(tmp_path, 'summary = "agrees"', 'summary = ().__class__')
     registry = ServiceRegistry()
     registry.register("tests.record_outcome", lambda ctx, summary: summary)
-    errors = check_folder(folder, registry)
+    errors = check_folder(folder, registry, demo_lanes())
     assert [(e.file_name, e.element_id) for e in errors] == [("engine_demo.bpmn", "summarize")]
     _register()
     result = CliRunner().invoke(cli, ["bpmn", "check", "--dir", str(folder)])

@@ -38,7 +38,7 @@ def _only_task(session, user):
 def test_a_second_engine_reuses_the_parse(session, world):
     """Another Engine on the same files gets the very same spec objects, with no new parse."""
     parses = SPECS.parses
-    other = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services)
+    other = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, lanes=world.engine.lanes)
     other.sync_definitions(session)
     assert SPECS.parses == parses
     assert other.spec_for(session, "engine_demo")[0] is world.engine.spec_for(
@@ -57,9 +57,10 @@ def test_a_changed_file_is_parsed_anew(session, world):
 
 
 def test_the_allow_list_is_checked_per_engine_despite_the_shared_parse(session, world):
-    """A cached parse does not carry one engine's service registry into another's check."""
+    """A cached parse carries neither one engine's service registry nor its lanes into another's check."""
     bare = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), ServiceRegistry())
     assert any("tests.record_outcome" in str(e) for e in bare.check())
+    assert any(e.element_id == "draft" and "maps to no role" in e.message for e in bare.check())
     assert world.engine.check() == []
 
 

@@ -7,7 +7,7 @@ import pytest
 from tests.procedures import test_procedure_bpmn as drawn
 from tests.support.coordination_world import COORDINATION
 from workflows.engine.definitions import check_folder
-from workflows.procedures import services
+from workflows.procedures import lanes, services
 
 
 @pytest.mark.parametrize("name", COORDINATION)
@@ -21,4 +21,4 @@ def test_coordination_files_pass_the_engine_check(tmp_path):
     """XSD, sandboxed expressions, assignable lanes and allow-listed service tasks: no errors."""
     for name in COORDINATION:
         (tmp_path / name).write_bytes((drawn.BPMN / name).read_bytes())
-    assert [str(e) for e in check_folder(tmp_path, services())] == []
+    assert [str(e) for e in check_folder(tmp_path, services(), lanes())] == []

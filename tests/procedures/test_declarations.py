@@ -20,9 +20,11 @@ from workflows.procedures import ALL
 from workflows.procedures.check import check_procedures, rule_keys_in, shipped_rule_keys
 from workflows.procedures.declaration import (
     FORMLESS,
+    Lane,
     Procedure,
     Start,
     form_registry,
+    lane_registry,
     service_registry,
 )
 
@@ -78,7 +80,7 @@ def _procedure(**changes) -> Procedure:
     fields = dict(id="broken_demo", package="broken_demo", bpmn="broken_demo.bpmn", label_zh="测试",
                   label_en="Test", forms={"fill": FILL, "ack": FORMLESS, "forgot": FORMLESS},
                   services={"broken.record": _record}, rule_keys=("known_rule",),
-                  lanes={"Township": (Role.TOWNSHIP_LEADER,)})
+                  lanes={"Township": Lane(Role.TOWNSHIP_LEADER, "township_id")})
     fields.update(changes)
     return Procedure(**fields)
 
@@ -99,7 +101,7 @@ def test_the_list_names_twelve_procedures_each_in_its_file():
 def test_the_shipped_procedures_pass_both_checks():
     """Every user task has a form, every rule key exists, every service task is registered."""
     assert [str(e) for e in check_procedures(ALL, BPMN)] == []
-    assert [str(e) for e in check_folder(BPMN, procedures.services())] == []
+    assert [str(e) for e in check_folder(BPMN, procedures.services(), procedures.lanes())] == []
 
 
 def test_the_test_procedure_passes_when_it_matches_its_file(tmp_path):
@@ -138,9 +140,9 @@ def test_a_service_task_with_no_registered_service_fails(tmp_path):
     folder = _folder(tmp_path)
     bare = _procedure(services={})
     assert _messages(check_procedures([bare], folder, RULES)) == [("broken.record", "服务任务未由流程声明")]
-    errors = check_folder(folder, service_registry([bare]))
+    errors = check_folder(folder, service_registry([bare]), lane_registry([bare]))
     assert [(e.element_id, e.message.split(" / ")[0]) for e in errors] == [("record", "服务任务未登记")]
-    assert check_folder(folder, service_registry([_procedure()])) == []
+    assert check_folder(folder, service_registry([_procedure()]), lane_registry([_procedure()])) == []
 
 
 def test_a_missing_file_or_process_id_fails(tmp_path):
@@ -154,11 +156,23 @@ def test_a_missing_file_or_process_id_fails(tmp_path):
 
 
 def test_an_undeclared_lane_or_role_fails(tmp_path):
-    """Lanes map to roles: the Township lane's default role is the township leader (乡镇负责人)."""
+    """Lanes map to roles through the declaration; a task naming a role its lane does not declare fails."""
     folder = _folder(tmp_path)
     assert _messages(check_procedures([_procedure(lanes={})], folder, RULES))[0] == ("fill", "泳道未声明")
-    wrong = _procedure(lanes={"Township": (Role.COUNTY_OFFICER,)})
-    assert _messages(check_procedures([wrong], folder, RULES))[0] == ("fill", "泳道角色未声明")
+    path = folder / "broken_demo.bpmn"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '<spiffworkflow:property name="due"',
+        '<spiffworkflow:property name="role" value="county_officer"/><spiffworkflow:property name="due"'),
+        encoding="utf-8")
+    assert _messages(check_procedures([_procedure()], folder, RULES))[0] == ("fill", "泳道角色未声明")
+    also = _procedure(lanes={"Township": Lane(Role.TOWNSHIP_LEADER, "township_id", also=(Role.COUNTY_OFFICER,))})
+    assert check_procedures([also], folder, RULES) == []
+
+
+def test_a_lane_is_declared_as_a_role_and_an_organization_key():
+    """A declaration naming only roles (the old form) is refused when it is made, naming the lane."""
+    with pytest.raises(TypeError, match="Township"):
+        _procedure(lanes={"Township": (Role.TOWNSHIP_LEADER,)})
 
 
 def test_the_bpmn_files_name_only_shipped_rule_keys():

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, EnforcementCertificate, Membership, Organization, OrgKind, Role, User
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.forms import Field, Form, FormRegistry
+from workflows.core.lanes import ANY_PROCESS, LaneRegistry, LaneRule
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 
@@ -43,6 +44,20 @@ def demo_forms() -> FormRegistry:
     for task, form in DEMO_FORMS.items():
         forms.register("engine_demo", task, form)
     return forms
+
+
+# The test processes' lanes (by lane name, in every test process), as declarations give them.
+DEMO_LANES = {"CountyDepartment": LaneRule("county_officer", "department_id"),
+              "Township": LaneRule("township_leader", "township_id"),
+              "LegalReviewer": LaneRule("legal_reviewer", "reviewer_org_id")}
+
+
+def demo_lanes(default: LaneRule | None = None) -> LaneRegistry:
+    """The lanes of the test processes, in a registry of their own."""
+    lanes = LaneRegistry(default)
+    for lane, rule in DEMO_LANES.items():
+        lanes.register(ANY_PROCESS, lane, rule)
+    return lanes
 
 
 @dataclass
@@ -101,7 +116,7 @@ def build_world(session, clock, tmp_path: Path) -> World:
         return {"recorded": summary}
 
     services.register("tests.record_outcome", record_outcome)
-    engine = Engine(bpmn_dir, clock, LegalCalendar(), services, demo_forms())
+    engine = Engine(bpmn_dir, clock, LegalCalendar(), services, demo_forms(), demo_lanes())
     engine.sync_definitions(session)
     return World(engine, services, calls, dept, township, legal, officer, leader, reviewer,
                  outsider)

@@ -8,13 +8,17 @@ import click
 
 from web.cli.common import echo_json, report_errors
 from workflows.engine.definitions import bpmn_files, check_folder
-from workflows.procedures import ALL, forms, services
+from workflows.procedures import ALL, configured_default_lane, forms, lanes, services
 from workflows.procedures.check import check_procedures
 from workflows.tasks.processes import list_instances, show_instance
 
 
 def _check_errors(bpmn_dir: str):
-    return check_folder(bpmn_dir, services()) + check_procedures(ALL, bpmn_dir)
+    try:
+        default = configured_default_lane()
+    except ValueError as exc:  # $QUANZE_DEFAULT_LANE is not 'role:org_key'
+        raise click.UsageError(str(exc)) from None
+    return check_folder(bpmn_dir, services(), lanes(ALL, default)) + check_procedures(ALL, bpmn_dir)
 
 
 def register(cli: click.Group) -> None:

@@ -10,8 +10,9 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from workflows.core.lanes import LaneRegistry
 from workflows.core.services import ServiceRegistry
-from workflows.engine.lanes import assignment_problem
+from workflows.engine.lanes import NO_LANES, assignment_problem
 from workflows.engine.parser import ClockDuration, ClockTimeDate, GatewayEvents, QuanzeBpmnParser
 from workflows.engine.sandbox import ScriptRefused, check_source
 from workflows.engine.spec_cache import SPECS
@@ -82,7 +83,7 @@ def _timers_behind(task_spec) -> int:
 
 
 def _check_spec(file_name: str, spec, subprocess_specs: dict) -> list[DefinitionError]:
-    """Sandbox, lane and timer checks over every task of a process and its subprocesses."""
+    """Sandbox and timer checks over every task of a process and its subprocesses."""
     errors: list[DefinitionError] = []
     for task_spec in _task_specs(spec, subprocess_specs):
         element = getattr(task_spec, "bpmn_id", None) or task_spec.name
@@ -91,9 +92,6 @@ def _check_spec(file_name: str, spec, subprocess_specs: dict) -> list[Definition
                 check_source(source.strip() if mode == "eval" else source, mode)
             except ScriptRefused as exc:
                 errors.append(DefinitionError(file_name, element, str(exc)))
-        problem = assignment_problem(task_spec)
-        if problem:
-            errors.append(DefinitionError(file_name, element, problem))
         if _timers_behind(task_spec) > 1:
             errors.append(DefinitionError(
                 file_name, element, "事件网关后至多一个定时器 / at most one timer may wait "
@@ -116,6 +114,18 @@ def _service_problems(file_name: str, spec, subprocess_specs: dict,
             errors.append(DefinitionError(
                 file_name, getattr(task_spec, "bpmn_id", None) or task_spec.name,
                 f"服务任务未登记 / service task not on the allow-list: {operator}"))
+    return errors
+
+
+def _lane_problems(file_name: str, spec, subprocess_specs: dict,
+                   lanes: LaneRegistry) -> list[DefinitionError]:
+    """Human tasks no lane rule, default or role/orgKey property assigns."""
+    errors: list[DefinitionError] = []
+    for task_spec in _task_specs(spec, subprocess_specs):
+        problem = assignment_problem(task_spec, lanes)
+        if problem:
+            errors.append(DefinitionError(
+                file_name, getattr(task_spec, "bpmn_id", None) or task_spec.name, problem))
     return errors
 
 
@@ -206,11 +216,11 @@ def specs_for(file_name: str, sha256: str, content: bytes, includes: dict[str, s
 
 
 def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
-               includes: dict[str, str] | None = None) -> ParsedFile:
+               includes: dict[str, str] | None = None, lanes: LaneRegistry = NO_LANES) -> ParsedFile:
     """XSD-validate and parse one file (with the files it calls); collect every error.
 
-    The parse is cached by file name and bundle hash (specs_for); only the allow-list check,
-    which depends on the engine's service registry, runs on every call.
+    The parse is cached by file name and bundle hash (specs_for); only the allow-list and lane
+    checks, which depend on the engine's service and lane registries, run on every call.
     """
     includes = includes or {}
     sha256 = bundle_hash(content, includes)
@@ -219,6 +229,7 @@ def parse_file(file_name: str, content: bytes, services: ServiceRegistry,
                         dict(includes))
     for spec, subs in specs.values():
         parsed.errors += _service_problems(file_name, spec, subs, services)
+        parsed.errors += _lane_problems(file_name, spec, subs, lanes)
     if not parsed.errors and b"BPMNDiagram" not in content:
         parsed.errors.append(DefinitionError(
             file_name, "", "缺少图形数据 / no diagram (BPMNDI) data: file must open in a modeler"))
@@ -252,9 +263,10 @@ def called_files(path: Path, index: dict[str, Path]) -> dict[str, str]:
     return found
 
 
-def load_file(path: Path, index: dict[str, Path], services: ServiceRegistry) -> ParsedFile:
+def load_file(path: Path, index: dict[str, Path], services: ServiceRegistry,
+              lanes: LaneRegistry = NO_LANES) -> ParsedFile:
     """Parse a file of the folder together with the files it calls."""
-    return parse_file(path.name, path.read_bytes(), services, called_files(path, index))
+    return parse_file(path.name, path.read_bytes(), services, called_files(path, index), lanes)
 
 
 def missing_call_targets(path: Path, index: dict[str, Path]) -> list[DefinitionError]:
@@ -265,14 +277,15 @@ def missing_call_targets(path: Path, index: dict[str, Path]) -> list[DefinitionE
             for element, target in call_targets(path.read_bytes()) if target not in index]
 
 
-def check_folder(bpmn_dir: str | Path, services: ServiceRegistry) -> list[DefinitionError]:
+def check_folder(bpmn_dir: str | Path, services: ServiceRegistry,
+                 lanes: LaneRegistry = NO_LANES) -> list[DefinitionError]:
     """Validate every file; each error names its file and element id (`quanze bpmn check`)."""
     errors: list[DefinitionError] = []
     seen: dict[str, str] = {}
     index = process_index(bpmn_dir)
     for path in bpmn_files(bpmn_dir):
         missing = missing_call_targets(path, index)
-        parsed = load_file(path, index, services)
+        parsed = load_file(path, index, services, lanes)
         # A missing target also fails Spiff's parse; the element-named error says it better.
         errors += missing or parsed.errors
         for process_id in parsed.specs:

@@ -16,6 +16,7 @@ from workflows.core.audit import append
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound, QuanzeError, ValidationFailed
 from workflows.core.forms import FormRegistry
+from workflows.core.lanes import LaneRegistry
 from workflows.core.services import ServiceRegistry
 from workflows.engine.definitions import (
     bpmn_files,
@@ -72,13 +73,16 @@ class Engine:
     """Runs BPMN procedures from `bpmn_dir` on the injected clock and legal calendar."""
 
     def __init__(self, bpmn_dir: str | Path, clock, calendar: Calendar | None = None,
-                 services: ServiceRegistry | None = None, forms: FormRegistry | None = None) -> None:
+                 services: ServiceRegistry | None = None, forms: FormRegistry | None = None,
+                 lanes: LaneRegistry | None = None) -> None:
         self.bpmn_dir = Path(bpmn_dir)
         self.clock = clock
         self.calendar = calendar
-        # Both registries come from the composition root (workflows.procedures); none → empty.
+        # The registries come from the composition root (workflows.procedures); none → empty
+        # (no lane then assigns a task: each names its own role and orgKey).
         self.services = services if services is not None else ServiceRegistry()
         self.forms = forms if forms is not None else FormRegistry()
+        self.lanes = lanes if lanes is not None else LaneRegistry()
         self.sandbox = Sandbox(build_helpers(clock, calendar))
         self.serializer = StateSerializer()
         self.live = LiveWorkflows()  # committed workflows, reused while their row is unchanged
@@ -89,7 +93,7 @@ class Engine:
 
     def check(self):
         """Every problem in the BPMN folder (file, element id, message)."""
-        return check_folder(self.bpmn_dir, self.services)
+        return check_folder(self.bpmn_dir, self.services, self.lanes)
 
     def sync_definitions(self, session: Session) -> list[ProcessDefinition]:
         """Validate every file, store each new content hash once, make it current for starts."""
@@ -101,7 +105,7 @@ class Engine:
         with unit_of_work(session):
             index = process_index(self.bpmn_dir)
             for path in bpmn_files(self.bpmn_dir):
-                parsed = load_file(path, index, self.services)  # with the files it calls
+                parsed = load_file(path, index, self.services, self.lanes)  # with the files it calls
                 for process_id, specs in parsed.specs.items():
                     row = self._store(session, parsed, process_id)
                     self._specs[(parsed.sha256, process_id)] = specs
@@ -139,7 +143,7 @@ class Engine:
         key = (definition.content_sha256, definition.process_id)
         if key not in self._specs:
             parsed = parse_file(definition.file_name, definition.bpmn_xml.encode("utf-8"),
-                                self.services, definition.includes)
+                                self.services, definition.includes, self.lanes)
             self._specs[key] = parsed.specs[definition.process_id]
         return self._specs[key]
 

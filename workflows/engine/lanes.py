@@ -1,12 +1,11 @@
 """Lanes name roles; instance data names organizations (design.md §3).
 
-A user task's lane picks the role and the data key holding the organization id; the task's
-extension properties `role` and `orgKey` override either; `roleByOrgKind`
+A user task's lane picks the role and the data key holding the organization id through the
+engine's LaneRegistry (built from the procedure declarations; a configured default covers
+lanes no declaration names). BPMN's potentialOwner / humanPerformer (parser.PerformerParsing)
+and the task's extension properties `role` and `orgKey` override either; `roleByOrgKind`
 ("township:township_officer,county_department:county_officer") picks the role by the kind of the
-organization the data names, so one step serves a township or a county department. The Township
-lane defaults to the
-township leader (乡镇负责人): a township's opinion or acceptance of a power is a decision of the
-township government; enforcement work inside a township overrides `role` to township_officer.
+organization the data names, so one step serves a township or a county department.
 """
 
 from __future__ import annotations
@@ -19,15 +18,10 @@ from sqlalchemy import select
 from models import Organization, OrgKind, Role
 from workflows.core.errors import QuanzeError
 from workflows.core.forms import EMPTY_FORM, FormRegistry
+from workflows.core.lanes import LaneRegistry, LaneRule
 
 OrgKindLookup = Callable[[int], str | None]
-
-LANE_ROLES: dict[str, tuple[Role, str]] = {
-    "CountyDepartment": (Role.COUNTY_OFFICER, "department_id"),
-    "Township": (Role.TOWNSHIP_LEADER, "township_id"),
-    "LegalReviewer": (Role.LEGAL_REVIEWER, "reviewer_org_id"),
-    "CountyGovernment": (Role.COUNTY_APPROVER, "county_government_id"),
-}
+NO_LANES = LaneRegistry()  # no declarations, no default: every task names its role and orgKey
 
 
 class AssignmentError(QuanzeError):
@@ -54,9 +48,21 @@ def _properties(task_spec) -> dict:
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
 
-def _role_and_key(task_spec) -> tuple[str | None, str | None]:
+def process_of(task_spec) -> str | None:
+    """The id of the process that defines the task (a called process has its own lanes)."""
+    return getattr(getattr(task_spec, "_wf_spec", None), "name", None)
+
+
+def lane_rule(task_spec, lanes: LaneRegistry) -> LaneRule | None:
+    """The rule of the task's lane (by lane id, then name), else the registry's default."""
+    lane_id = (getattr(task_spec, "extensions", None) or {}).get("lane_id")
+    return lanes.rule_for(process_of(task_spec), lane_id, task_spec.lane)
+
+
+def _role_and_key(task_spec, lanes: LaneRegistry) -> tuple[str | None, str | None]:
     props = _properties(task_spec)
-    role, key = LANE_ROLES.get(task_spec.lane or "", (None, None))
+    rule = lane_rule(task_spec, lanes)
+    role, key = (rule.role, rule.org_key) if rule is not None else (None, None)
     return props.get("role", role), props.get("orgKey", key)
 
 
@@ -77,15 +83,16 @@ def _by_kind_problem(by_kind: dict[str, str]) -> str | None:
     return None
 
 
-def assignment_problem(task_spec) -> str | None:
+def assignment_problem(task_spec, lanes: LaneRegistry = NO_LANES) -> str | None:
     """Why a human task could never be assigned, or None (checked by `quanze bpmn check`)."""
     if not getattr(task_spec, "manual", False):
         return None
-    role, key = _role_and_key(task_spec)
+    role, key = _role_and_key(task_spec, lanes)
     by_kind = roles_by_org_kind(task_spec)
     if (role is None and not by_kind) or key is None:
-        return (f"泳道 {task_spec.lane!r} 无对应角色，且未设置 role/orgKey 属性 / lane "
-                f"{task_spec.lane!r} maps to no role and the task sets no role/orgKey property")
+        return (f"泳道 {task_spec.lane!r} 未在流程声明中映射角色与机构数据键，且任务未设置 role/orgKey "
+                f"属性 / lane {task_spec.lane!r} maps to no role and organization key (declare it in "
+                f"the procedure's lanes or configure a default lane) and the task sets no role/orgKey")
     if role is not None and role not in {r.value for r in Role}:
         return f"未知角色 / unknown role: {role}"
     return _by_kind_problem(by_kind)
@@ -124,17 +131,17 @@ def own_form_key(task_spec, forms: FormRegistry | None) -> str | None:
     A task inside a called process (e.g. legal_review) finds its form under that process,
     not under the instance's top process; other tasks keep the top-process lookup.
     """
-    process = getattr(getattr(task_spec, "_wf_spec", None), "name", None)
+    process = process_of(task_spec)
     if process and forms is not None and forms.form_for(process, task_spec.name) is not EMPTY_FORM:
         return f"{process}.{task_spec.name}"
     return None
 
 
 def assign(task_spec, data, org_kind: OrgKindLookup | None = None,
-           forms: FormRegistry | None = None) -> Assignment:
+           forms: FormRegistry | None = None, lanes: LaneRegistry = NO_LANES) -> Assignment:
     """The role and organization for a ready user task, from its lane, properties and data."""
-    role, key = _role_and_key(task_spec)
-    problem = assignment_problem(task_spec)
+    role, key = _role_and_key(task_spec, lanes)
+    problem = assignment_problem(task_spec, lanes)
     if problem:
         raise AssignmentError(problem, task=task_spec.name)
     org_id = data.get(key)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import EventBasedGatewayParser
-from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP, first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
@@ -218,12 +218,27 @@ class PerformerParsing:
 
     `<bpmn:potentialOwner><bpmn:resourceAssignmentExpression><bpmn:formalExpression>
     township_officer</…>` sets the task's `role` property unless the task sets one itself.
+    The id of the task's lane is kept as `lane_id` (SpiffWorkflow keeps only the lane's name,
+    and two lanes may share one), so the lane registry finds the declared lane by its id.
     """
+
+    def _lane_id(self) -> str | None:
+        node = self.node
+        while node is not None and node.get("id"):  # a task in an embedded subprocess: its lane
+            found = node.getroottree().getroot().xpath(
+                "//bpmn:lane[bpmn:flowNodeRef=$ref]/@id", ref=node.get("id"), namespaces=DEFAULT_NSMAP)
+            if found:
+                return str(found[0])
+            node = node.getparent()
+        return None
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
         if node is not None and node is not self.node:
             return extensions
+        lane_id = self._lane_id()
+        if lane_id is not None:
+            extensions["lane_id"] = lane_id
         for tag in ("potentialOwner", "humanPerformer"):
             found = first(self.xpath(
                 f"./bpmn:{tag}/bpmn:resourceAssignmentExpression/bpmn:formalExpression"))

@@ -234,11 +234,22 @@ def sync_human_tasks(session: Session, instance: ProcessInstance, workflow, engi
     return created
 
 
+def _up(task):
+    """The task's parent; at a subprocess's root, the task that started the subprocess."""
+    if task.parent is not None:
+        return task.parent
+    workflow = task.workflow
+    if workflow.parent_task_id is None:
+        return None
+    return workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+
+
 class InstanceData:
     """The instance's data as a ready task sees it, before an ioSpecification narrows it.
 
-    A task with an ioSpecification holds only its declared inputs; the organization key
-    (township_id, …) is read from the nearest task up the tree that holds it.
+    A task with an ioSpecification holds only its declared inputs, and a called process only
+    what its call activity passed; the organization key (township_id, …) is read from the
+    nearest task up the tree that holds it, across subprocess boundaries up to the instance.
     """
 
     def __init__(self, task) -> None:
@@ -250,13 +261,14 @@ class InstanceData:
         while node is not None:
             if key in node.data:
                 return node.data[key]
-            node = node.parent
+            node = _up(node)
         return default
 
 
 def _create_row(connection, instance, workflow, engine, task_id, task, now):
     """Insert the row of one newly ready user task; returns its id."""
-    who = assign(task.task_spec, InstanceData(task), org_kind_lookup(connection), engine.forms)
+    who = assign(task.task_spec, InstanceData(task), org_kind_lookup(connection), engine.forms,
+                 engine.lanes)
     due_at = None
     if who.due_expression:
         due_at = datetime.fromisoformat(engine.evaluate(workflow, task, who.due_expression))

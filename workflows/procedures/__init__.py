@@ -6,8 +6,11 @@ rules, the start pages and API endpoints, the labels and the inbox filter are de
 
 from __future__ import annotations
 
+import os
+
 from workflows.accounts import access
 from workflows.core.forms import FormRegistry
+from workflows.core.lanes import LaneRegistry, LaneRule
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 from workflows.procedures.case_handling.declaration import PROCEDURE as CASE_HANDLING
@@ -18,9 +21,11 @@ from workflows.procedures.declaration import (
     CASE,
     MENU,
     OWN_PAGE,
+    Lane,
     Procedure,
     Start,
     form_registry,
+    lane_registry,
     service_registry,
 )
 from workflows.procedures.duty_access.declaration import PROCEDURE as DUTY_ACCESS
@@ -54,9 +59,30 @@ def forms(procedures: tuple[Procedure, ...] = ALL) -> FormRegistry:
     return form_registry(procedures)
 
 
-def build_engine(bpmn_dir, clock, calendar=None, procedures: tuple[Procedure, ...] = ALL) -> Engine:
-    """An engine over `bpmn_dir` with the procedures' services and forms (the composition roots' call)."""
-    return Engine(bpmn_dir, clock, calendar, services(procedures), forms(procedures))
+DEFAULT_LANE_ENV = "QUANZE_DEFAULT_LANE"  # 'role:org_key' for lanes no declaration names
+
+
+def configured_default_lane() -> LaneRule | None:
+    """The default lane from $QUANZE_DEFAULT_LANE ('county_officer:department_id'), else None."""
+    text = os.environ.get(DEFAULT_LANE_ENV, "").strip()
+    return LaneRule.parse(text) if text else None
+
+
+def lanes(procedures: tuple[Procedure, ...] = ALL, default: LaneRule | None = None) -> LaneRegistry:
+    """The procedures' lanes → roles and organization keys (for the engine and the check)."""
+    return lane_registry(procedures, default)
+
+
+def build_engine(bpmn_dir, clock, calendar=None, procedures: tuple[Procedure, ...] = ALL,
+                 default_lane: LaneRule | None = None) -> Engine:
+    """An engine over `bpmn_dir` with the procedures' services, forms and lanes (the composition roots' call).
+
+    `default_lane` (else $QUANZE_DEFAULT_LANE) assigns tasks in lanes no declaration names;
+    without one such a task must name its own role and orgKey, or the check refuses it. The
+    shipped procedures declare every lane and need none.
+    """
+    return Engine(bpmn_dir, clock, calendar, services(procedures), forms(procedures),
+                  lanes(procedures, default_lane or configured_default_lane()))
 
 
 def starts(place: str | None = None, procedures: tuple[Procedure, ...] = ALL) -> dict[str, Start]:
@@ -86,5 +112,6 @@ def startable(principal: access.Principal) -> list[str]:
             if s.place in (MENU, OWN_PAGE) and access.start_grants(principal, s.who)]
 
 
-__all__ = ["ALL", "CASE", "MENU", "OWN_PAGE", "Procedure", "Start", "build_engine", "by_id", "forms", "labels", "services",
+__all__ = ["ALL", "CASE", "MENU", "OWN_PAGE", "Lane", "Procedure", "Start", "build_engine", "by_id", "forms", "labels",
+           "DEFAULT_LANE_ENV", "configured_default_lane", "lanes", "services",
            "start_grants", "startable", "starts"]

@@ -10,7 +10,6 @@ from lxml import etree
 
 from workflows.deadlines.rules import load_rule_specs
 from workflows.engine.definitions import BPMN_NS, DefinitionError, bpmn_files, process_ids_of
-from workflows.engine.lanes import LANE_ROLES
 from workflows.procedures.declaration import Procedure
 
 SPIFF_NS = {**BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -44,15 +43,15 @@ def _task_roles(task) -> set[str]:
 def _lane_errors(p: Procedure, process) -> list[DefinitionError]:
     """Every lane holding a user task is declared, and each task's role is one the lane declares."""
     errors = []
-    declared = {lane: {r.value for r in roles} for lane, roles in p.lanes.items()}
+    declared = {name: {r.value for r in lane.roles} for name, lane in p.lanes.items()}
     for lane in process.iterfind(".//bpmn:lane", BPMN_NS):
         refs = set(lane.xpath("bpmn:flowNodeRef/text()", namespaces=BPMN_NS))
         for task in process.iterfind(".//bpmn:userTask", BPMN_NS):
             if task.get("id") not in refs:
                 continue
             name = lane.get("id")
-            default = LANE_ROLES.get(name, (None, None))[0]
-            roles = _task_roles(task) or ({default.value} if default else set())
+            default = p.lanes[name].role.value if name in p.lanes else None
+            roles = _task_roles(task) or ({default} if default else set())
             if name not in declared:
                 errors.append(DefinitionError(p.bpmn, task.get("id"), f"泳道未声明 / lane {name!r} of "
                                               f"procedure {p.id} is not declared with its roles"))

@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from models import OrgKind, Role
 from workflows.core.forms import EMPTY_FORM, Form, FormRegistry
+from workflows.core.lanes import LaneRegistry, LaneRule
 from workflows.core.services import ServiceFn, ServiceRegistry, registry_of
 
 # A user task declared without a form (the task is a plain acknowledgement); never "forgotten".
@@ -51,6 +52,34 @@ class Start:
             raise ValueError(f"start {self.key} on the {self.place} needs a run function")
 
 
+@dataclass(frozen=True)
+class Lane:
+    """A lane of the procedure's BPMN: its tasks' role and the data key naming their organization.
+
+    `role` goes to a task that names none itself; `org_key` is the instance-data key holding
+    the organization id (a task's orgKey property overrides it); `also` lists further roles its
+    tasks may name (role / roleByOrgKind), so `quanze bpmn check` knows every role acting in it.
+    """
+
+    role: Role
+    org_key: str
+    also: tuple[Role, ...] = ()
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """Every role acting in the lane, the default first."""
+        return (self.role, *self.also)
+
+
+# The lanes the delegation procedures share. A township's opinion on or acceptance of a power
+# is a decision of the township government, so its lane goes to the township leader (乡镇负责人);
+# enforcement work inside a township names township_officer on the task or in its own lane.
+TOWNSHIP_GOVERNMENT = Lane(Role.TOWNSHIP_LEADER, "township_id")
+COUNTY_DEPARTMENT = Lane(Role.COUNTY_OFFICER, "department_id")
+LEGAL_REVIEWER = Lane(Role.LEGAL_REVIEWER, "reviewer_org_id")
+COUNTY_GOVERNMENT = Lane(Role.COUNTY_APPROVER, "county_government_id")
+
+
 def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
@@ -67,7 +96,7 @@ class Procedure:
     forms: Mapping[str, Form] = field(default_factory=dict)  # user task id → form (or FORMLESS)
     services: Mapping[str, ServiceFn] = field(default_factory=dict)  # operator name → function
     rule_keys: tuple[str, ...] = ()  # deadline_rules.json keys the BPMN or its steps use
-    lanes: Mapping[str, tuple[Role, ...]] = field(default_factory=dict)  # lane id → roles acting in it
+    lanes: Mapping[str, Lane] = field(default_factory=dict)  # lane id → its role and organization key
     start: Start | None = None  # None: only ever called or started by another procedure
     # User tasks after all of which the instance's documents are public (公布: 委托书由双方公布,
     # 行政处罚法 第20条; 赋权决定应当公布, 第24条), before the term begins.
@@ -76,12 +105,24 @@ class Procedure:
     def __post_init__(self) -> None:
         for name in ("forms", "services", "lanes"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for lane_id, lane in self.lanes.items():
+            if not isinstance(lane, Lane):
+                raise TypeError(f"lane {lane_id!r} of {self.id} must be a Lane(role, org_key), not {lane!r}")
         object.__setattr__(self, "rule_keys", tuple(sorted(set(self.rule_keys))))
 
 
 def service_registry(procedures: Iterable[Procedure]) -> ServiceRegistry:
     """Every procedure's service tasks in one allow-list (a name bound twice is an error)."""
     return registry_of((name, fn) for p in procedures for name, fn in p.services.items())
+
+
+def lane_registry(procedures: Iterable[Procedure], default: LaneRule | None = None) -> LaneRegistry:
+    """Every procedure's lanes, keyed by (process id, lane id); `default` covers the rest."""
+    lanes = LaneRegistry(default)
+    for p in procedures:
+        for lane_id, lane in p.lanes.items():
+            lanes.register(p.id, lane_id, LaneRule(lane.role.value, lane.org_key))
+    return lanes
 
 
 def form_registry(procedures: Iterable[Procedure]) -> FormRegistry:

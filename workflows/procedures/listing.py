@@ -39,7 +39,8 @@ def describe(p: Procedure, bpmn_dir: str | Path) -> dict:
         "user_tasks": tasks,
         "service_tasks": {name: _name(fn) for name, fn in sorted(p.services.items())},
         "rule_keys": list(p.rule_keys),
-        "lanes": {lane: [r.value for r in roles] for lane, roles in p.lanes.items()},
+        "lanes": {name: {"roles": [r.value for r in lane.roles], "org_key": lane.org_key}
+                  for name, lane in p.lanes.items()},
         "calls": [target for _element, target in call_targets(content)] if content else [],
         "start": None if start is None else {
             "key": start.key, "place": start.place, "function": _name(start.entry),

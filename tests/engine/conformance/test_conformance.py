@@ -64,7 +64,7 @@ def _reload(session, world, instance_id: int):
     """A fresh engine (empty caches) restores the stored state exactly."""
     session.expire_all()
     stored = session.get(ProcessInstance, instance_id)
-    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms)
+    fresh = Engine(world.engine.bpmn_dir, world.engine.clock, LegalCalendar(), world.services, world.engine.forms, world.engine.lanes)
     workflow = fresh.load(session, stored, StepContext())
     assert json.loads(fresh.serializer.dumps(workflow)) == json.loads(stored.state)  # key order aside
     ready = {str(t.id) for t in _all_tasks(workflow)

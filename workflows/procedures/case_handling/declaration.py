@@ -7,7 +7,7 @@ from workflows.accounts.access import require_start
 from workflows.core.directory import find_org
 from workflows.core.services import marked_services
 from workflows.procedures.case_handling import defence, discussion, filing, steps
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER, officers_of, org_of
 
 WHO = (TOWN_OFFICER, DEPT_OFFICER)  # 立案 is an act of the handling organ's officers (第42条, 第54条)
@@ -32,8 +32,8 @@ PROCEDURE = Procedure(
     forms={**defence.FORMS, **discussion.FORMS, **steps.FORMS},
     services=marked_services(steps, defence, discussion),
     rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE, defence.REQUEST_RULE),
-    lanes={"Township": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER),
-           "TownshipHead": (Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER)},
+    lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
+           "TownshipHead": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.COUNTY_OFFICER,))},
     start=Start("case_filing", WHO, filing.file_case, run=start, label_zh="立案", label_en="Case filing",
                 summary="File a case (立案); refused naming the competent organ."),
 )

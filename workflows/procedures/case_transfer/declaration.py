@@ -6,7 +6,7 @@ from models import Case, Role
 from workflows.accounts.access import require_start
 from workflows.core.services import services_of
 from workflows.procedures.case_transfer import steps
-from workflows.procedures.declaration import CASE, Procedure, Start, Started
+from workflows.procedures.declaration import CASE, Lane, Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_LEADER, TOWN_OFFICER
 
 WHO = (TOWN_OFFICER, TOWN_LEADER, DEPT_OFFICER)
@@ -33,7 +33,8 @@ RECEIVE = Procedure(
     label_zh="案件移送（接收）", label_en="Case transfer (receiving)",
     forms=steps.RECEIVE_FORMS, services=services_of(steps.answer, steps.designate),
     rule_keys=("transfer_answer", "transfer_designation"),
-    lanes={"CountyDepartment": (Role.COUNTY_OFFICER,), "Township": (Role.TOWNSHIP_OFFICER,),
-           "CountyGovernment": (Role.COUNTY_APPROVER,)},
+    lanes={"CountyDepartment": Lane(Role.COUNTY_OFFICER, "receiver_org_id"),
+           "Township": Lane(Role.TOWNSHIP_OFFICER, "receiver_org_id"),
+           "CountyGovernment": Lane(Role.COUNTY_APPROVER, "county_government_id")},
 )
 PROCEDURES = (SEND, RECEIVE)

@@ -6,7 +6,7 @@ from models import Case, Organization, Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
 from workflows.procedures.crime_transfer import steps
-from workflows.procedures.declaration import CASE, Procedure, Start, Started
+from workflows.procedures.declaration import CASE, Lane, Procedure, Start, Started
 from workflows.procedures.starting import TOWN_OFFICER, officers_of
 
 WHO = (TOWN_OFFICER,)
@@ -29,8 +29,9 @@ PROCEDURE = Procedure(
     rule_keys=("o310_head_decide", "o310_handover", "o310_police_review", "o310_supplement",
                "o310_materials_handover", "o310_reconsider_request", "o310_reconsider_answer",
                "o310_procuratorate_request"),
-    lanes={"TownshipHead": (Role.TOWNSHIP_LEADER, Role.DEPARTMENT_HEAD), "Township": (Role.TOWNSHIP_OFFICER,),
-           "PublicSecurity": (Role.COUNTY_OFFICER,)},
+    lanes={"TownshipHead": Lane(Role.TOWNSHIP_LEADER, "subject_org_id", also=(Role.DEPARTMENT_HEAD,)),
+           "Township": Lane(Role.TOWNSHIP_OFFICER, "organ_id"),
+           "PublicSecurity": Lane(Role.COUNTY_OFFICER, "police_org_id")},
     start=Start("crime_transfer", WHO, steps.start_crime_transfer, place=CASE, run=start,
                 summary="Transfer a suspected crime (涉嫌犯罪移送, 310号令 第5条)."),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.duty_access import steps
 from workflows.procedures.starting import DEPT_OFFICER
 
@@ -27,6 +27,6 @@ PROCEDURE = Procedure(
     label_zh="职责准入", label_en="Duty access",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("duty_township_opinion", "duty_county_decision"),
-    lanes={"CountyGovernment": (Role.COUNTY_APPROVER,)},
+    lanes={"CountyGovernment": Lane(Role.COUNTY_APPROVER, "county_government_id")},
     start=Start("duty_access", WHO, steps.request_duty_access, run=start, summary="Request duty access (职责准入, 费随事转)."),
 )

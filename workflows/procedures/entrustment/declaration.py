@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from models import Role
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import OWN_PAGE, Procedure, Start
+from workflows.procedures.declaration import (
+    COUNTY_DEPARTMENT,
+    COUNTY_GOVERNMENT,
+    LEGAL_REVIEWER,
+    OWN_PAGE,
+    TOWNSHIP_GOVERNMENT,
+    Procedure,
+    Start,
+)
 from workflows.procedures.entrustment import steps
 from workflows.procedures.starting import DEPT_OFFICER
 
@@ -14,8 +21,8 @@ PROCEDURE = Procedure(
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("entrust_township_opinion", "entrust_legal_review", "entrust_revise_letter",
                "entrust_county_approval", "entrust_publication"),
-    lanes={"Township": (Role.TOWNSHIP_LEADER,), "LegalReviewer": (Role.LEGAL_REVIEWER,),
-           "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,)},
+    lanes={"Township": TOWNSHIP_GOVERNMENT, "LegalReviewer": LEGAL_REVIEWER,
+           "CountyDepartment": COUNTY_DEPARTMENT, "CountyGovernment": COUNTY_GOVERNMENT},
     start=Start("entrustment", (DEPT_OFFICER,), steps.start_entrustment, place=OWN_PAGE),
     publications=("publish_department", "publish_township"),  # both parties publish (第20条)
 )

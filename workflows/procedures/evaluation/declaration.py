@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from models import OrgKind, Role
+from models import OrgKind
 from workflows.accounts.access import require_start
 from workflows.core.directory import find_org
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import (
+    COUNTY_DEPARTMENT,
+    COUNTY_GOVERNMENT,
+    TOWNSHIP_GOVERNMENT,
+    Procedure,
+    Start,
+    Started,
+)
 from workflows.procedures.evaluation import steps
 from workflows.procedures.starting import COUNTY_APPROVER
 
@@ -28,7 +35,7 @@ PROCEDURE = Procedure(
     label_zh="评估", label_en="Evaluation",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("evaluation_self_evaluation", "evaluation_department_opinion", "evaluation_decision"),
-    lanes={"Township": (Role.TOWNSHIP_LEADER,), "CountyDepartment": (Role.COUNTY_OFFICER,),
-           "CountyGovernment": (Role.COUNTY_APPROVER,)},
+    lanes={"Township": TOWNSHIP_GOVERNMENT, "CountyDepartment": COUNTY_DEPARTMENT,
+           "CountyGovernment": COUNTY_GOVERNMENT},
     start=Start("evaluation", WHO, steps.start_evaluation, run=start, summary="Open a periodic evaluation (定期评估, 第24条)."),
 )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from models import Role
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import OWN_PAGE, Procedure, Start
+from workflows.procedures.declaration import (
+    COUNTY_DEPARTMENT,
+    COUNTY_GOVERNMENT,
+    LEGAL_REVIEWER,
+    OWN_PAGE,
+    TOWNSHIP_GOVERNMENT,
+    Lane,
+    Procedure,
+    Start,
+)
 from workflows.procedures.grant import steps
 from workflows.procedures.starting import DEPT_OFFICER
 
@@ -14,9 +23,9 @@ PROCEDURE = Procedure(
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("grant_capacity_statement", "grant_legal_review", "grant_revise_proposal",
                "grant_county_decision", "grant_publication"),
-    lanes={"Township": (Role.TOWNSHIP_LEADER,), "LegalReviewer": (Role.LEGAL_REVIEWER,),
-           "CountyDepartment": (Role.COUNTY_OFFICER,), "CountyGovernment": (Role.COUNTY_APPROVER,),
-           "Province": (Role.COUNTY_APPROVER,)},
+    lanes={"Township": TOWNSHIP_GOVERNMENT, "LegalReviewer": LEGAL_REVIEWER,
+           "CountyDepartment": COUNTY_DEPARTMENT, "CountyGovernment": COUNTY_GOVERNMENT,
+           "Province": Lane(Role.COUNTY_APPROVER, "province_id")},
     start=Start("grant", (DEPT_OFFICER,), steps.start_grant, place=OWN_PAGE),
     publications=("publish_decision",),  # the county's decision is published (第24条)
 )

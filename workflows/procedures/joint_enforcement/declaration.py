@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.joint_enforcement import steps
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER
 
@@ -27,6 +27,7 @@ PROCEDURE = Procedure(
     label_zh="联合执法", label_en="Joint enforcement",
     forms=steps.TASK_FORMS, services=marked_services(steps),
     rule_keys=("joint_confirm", "joint_findings", "gb118_publish_other"),
-    lanes={"Township": (Role.TOWNSHIP_OFFICER,), "CountyDepartment": (Role.COUNTY_OFFICER,)},
+    lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "initiator_org_id"),
+           "CountyDepartment": Lane(Role.COUNTY_OFFICER, "initiator_org_id")},
     start=Start("joint_enforcement", WHO, steps.propose_joint_operation, run=start, summary="Propose a joint operation (联合执法)."),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models import Role
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure
+from workflows.procedures.declaration import LEGAL_REVIEWER, Lane, Procedure
 from workflows.procedures.legal_review import steps
 
 PROCEDURE = Procedure(
@@ -12,6 +12,6 @@ PROCEDURE = Procedure(
     label_zh="法制审核", label_en="Legal review",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=(steps.REVIEW_RULE, steps.SUPPLEMENT_RULE),
-    lanes={"LegalReviewer": (Role.LEGAL_REVIEWER,),
-           "ReviewTownship": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER)},
+    lanes={"LegalReviewer": LEGAL_REVIEWER,
+           "ReviewTownship": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,))},
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.mutual_notification import steps
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_LEADER, TOWN_OFFICER
 
@@ -26,6 +26,7 @@ PROCEDURE = Procedure(
     label_zh="相互告知", label_en="Mutual notification",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=(*steps.SENDER_RULES.values(), steps.ACK[1]),
-    lanes={"CountyDepartment": (Role.COUNTY_OFFICER,), "Township": (Role.TOWNSHIP_OFFICER,)},
+    lanes={"CountyDepartment": Lane(Role.COUNTY_OFFICER, "recipient_org_id"),
+           "Township": Lane(Role.TOWNSHIP_OFFICER, "recipient_org_id")},
     start=Start("mutual_notification", WHO, steps.send_notification, run=start, summary="Send a mutual notification (相互告知)."),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import Procedure, Start, Started
+from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.starting import TOWN_LEADER, TOWN_OFFICER
 from workflows.procedures.work_order import steps
 
@@ -25,7 +25,8 @@ PROCEDURE = Procedure(
     label_zh="工单受理", label_en="Work order",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=(*steps.DISPATCH_RULE.values(), *steps.FEEDBACK_RULE.values()),
-    lanes={"Township": (Role.TOWNSHIP_OFFICER,), "TownshipOrgan": (Role.TOWNSHIP_OFFICER,),
-           "CountyPlatform": (Role.COUNTY_OFFICER,)},
+    lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "township_id"),
+           "TownshipOrgan": Lane(Role.TOWNSHIP_OFFICER, "assigned_org_id"),
+           "CountyPlatform": Lane(Role.COUNTY_OFFICER, "assigned_org_id")},
     start=Start("work_order", WHO, steps.receive_work_order, run=start, summary="Take in a work order (工单受理, 首接负责制)."),
 )
