@@ -24,7 +24,7 @@ from tests.support.crash import (
     terminate_backend,
     worker_config,
 )
-from tests.support.engine_support import World, audit_count, build_world
+from tests.support.engine_support import World, audit_count, build_world, demo_lanes
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.audit_verify import verify_chain
 from workflows.core.forms import FormRegistry
@@ -50,7 +50,7 @@ def _fresh_engine(session_factory, world, clock) -> tuple[Engine, list]:
     calls: list = []
     services = ServiceRegistry()
     services.register("tests.crash_point", lambda ctx: calls.append(ctx.instance_id) or {})
-    engine = Engine(world.crash_dir, clock, LegalCalendar(), services, FormRegistry())
+    engine = Engine(world.crash_dir, clock, LegalCalendar(), services, FormRegistry(), demo_lanes())
     with session_factory() as s:
         engine.sync_definitions(s)
     return engine, calls

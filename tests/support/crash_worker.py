@@ -21,6 +21,7 @@ from sqlalchemy import event
 
 from models import User
 from models.db import make_engine, make_session_factory
+from tests.support.engine_support import demo_lanes
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.clock import FixedClock
 from workflows.core.forms import FormRegistry
@@ -111,7 +112,7 @@ def main(config: dict) -> None:
     event.listen(session_factory, "before_commit", stops.before_commit)
     event.listen(session_factory, "after_rollback", stops.disarm)
     clock = FixedClock(datetime.fromisoformat(config["now"]))
-    engine = Engine(config["bpmn_dir"], clock, LegalCalendar(), _services(stops), FormRegistry())
+    engine = Engine(config["bpmn_dir"], clock, LegalCalendar(), _services(stops), FormRegistry(), demo_lanes())
     with session_factory() as session:
         engine.sync_definitions(session)
     _say("ready")
