@@ -31,20 +31,30 @@ def _canonical(value) -> bytes:
                       default=str).encode("utf-8")
 
 
-def row_hash(event, key: bytes | None = None, seq: int | None = None) -> str:
-    """HMAC-SHA256 over a row's content and its link (an AuditEvent or a dict of its columns).
-
-    `seq` overrides the row's own (the verifier asks whether a renumbered row is authentic).
-    """
+def _content(event, seq: int | None = None) -> bytes:
+    """The canonical bytes a row's hash covers: its content and its link."""
     get = event.get if isinstance(event, dict) else event.__getattribute__
-    return hmac.new(key or audit_key(), _canonical({
+    return _canonical({
         "seq": get("seq") if seq is None else seq, "at": get("at").isoformat(), "actor_user_id": get("actor_user_id"),
         "actor_org_id": get("actor_org_id"), "action": get("action"),
         "subject_type": get("subject_type"), "subject_id": get("subject_id"),
         "instance_id": get("instance_id"), "task_name": get("task_name"),
         "data_digest": get("data_digest"), "details": get("details"),
         "prev_hash": get("prev_hash"),
-    }), hashlib.sha256).hexdigest()
+    })
+
+
+def row_hash(event, key: bytes | None = None, seq: int | None = None) -> str:
+    """HMAC-SHA256 over a row's content and its link (an AuditEvent or a dict of its columns).
+
+    `seq` overrides the row's own (the verifier asks whether a renumbered row is authentic).
+    """
+    return hmac.new(key or audit_key(), _content(event, seq), hashlib.sha256).hexdigest()
+
+
+def unkeyed_row_hash(event) -> str:
+    """The plain sha256 rows carried before the chain was keyed (re-keyed by audit_rekey)."""
+    return hashlib.sha256(_content(event)).hexdigest()
 
 
 def _bump():
