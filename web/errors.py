@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from markupsafe import escape
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from web.auth import is_api_request
+from web.labels import one_language
 from workflows.core.errors import QuanzeError
 
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -59,12 +60,30 @@ def error_body(status: int, message: str, errors=None, article: str | None = Non
     return body
 
 
+def api_english() -> bool | None:
+    """The API caller's language from Accept-Language: True English, False Chinese, None both halves."""
+    if not request.accept_languages:
+        return None
+    best = request.accept_languages.best_match(("zh", "en"))
+    return None if best is None else best == "en"
+
+
+def in_language(body: dict, english: bool) -> dict:
+    """The error with every "中文 / English" message reduced to the caller's language."""
+    errors = {k: [one_language(m, english) for m in v] for k, v in body["errors"].items()}
+    return {**body, "message": one_language(body["message"], english), "errors": errors}
+
+
 def _respond(body: dict, headers: dict | None = None, bare: bool = False):
     status = body["status"]
     if is_api_request():
+        english = api_english()
+        if english is not None:
+            body = in_language(body, english)
+            headers = {**(headers or {}), "Content-Language": "en" if english else "zh-CN"}
         return jsonify(body), status, headers or {}
     if bare:
-        page = BARE_PAGE.format(status=status, message=escape(body["message"]))
+        page = BARE_PAGE.format(status=status, message=escape(one_language(body["message"], False)))
         return page, status, {**(headers or {}), "Content-Type": "text/html; charset=utf-8"}
     return render_template("error.html", status=status, error=body), status, headers or {}
 

@@ -6,8 +6,9 @@ from flask import Flask
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from web.i18n import local_name, translate
+from web.i18n import is_english, local_name, translate
 from workflows.core.clock import SHANGHAI
+from workflows.core.errors import halves
 from workflows.procedures import labels as procedure_labels
 
 LABELS = {
@@ -57,6 +58,16 @@ LABELS = {
 }
 
 
+# Form fields as refusals name them (the start pages and filters that have no field list of their own).
+FIELD_LABELS = {
+    "department_id": _l("部门"), "township_id": _l("乡镇"), "township_ids": _l("乡镇"), "item_codes": _l("事项"),
+    "item_code": _l("事项"), "authority": _l("委托权限"), "term_start": _l("委托期限起"),
+    "term_end": _l("委托期限止"), "responsibilities": _l("双方责任"), "supervision": _l("监督方式"),
+    "note": _l("说明"), "effective_on": _l("生效日期"), "revoke_on": _l("撤销日期"), "reason": _l("理由"),
+    "process_id": _l("流程"), "due": _l("期限"), "page": _l("页码"), "townships": _l("乡镇"),
+}
+
+
 def _bilingual(zh: str, en: str) -> LazyString:
     return LazyString(lambda: local_name(zh, en))
 
@@ -75,12 +86,27 @@ def label(value) -> str:
     return translate(msgid[0]) if msgid else str(text)
 
 
-def bilingual(text) -> str:
-    """One language of a stored "中文 / English" text (task titles, lane names): Chinese unless English."""
-    from web.i18n import is_english
+def one_language(text, english: bool) -> str:
+    """One half of a "中文 / English" text; a text without the separator is returned whole."""
+    zh, en = halves(text)
+    return (en or zh) if english and en is not None else zh
 
-    zh, sep, en = str(text or "").partition(" / ")
-    return (en.strip() or zh.strip()) if sep and is_english() else zh.strip()
+
+def bilingual(text) -> str:
+    """One language of a stored "中文 / English" text (task titles, lane names, refusals): the page's."""
+    return one_language(text, is_english())
+
+
+def field_label(name: str, fields=()) -> str:
+    """A form field's label in the page's language: from the form's own fields, else the common ones."""
+    if isinstance(fields, dict):  # name → (Chinese, English), as the start schemas declare them
+        fields = [{"name": k, "label_zh": zh, "label_en": en} for k, (zh, en) in fields.items()]
+    for f in fields:
+        get = f.get if isinstance(f, dict) else (lambda key, f=f: getattr(f, key, None))
+        if get("name") == name:
+            return local_name(get("label_zh") or get("label"), get("label_en"))
+    text = FIELD_LABELS.get(name.split(".")[0])
+    return str(text) if text is not None else ""
 
 
 def localtime(instant) -> str:
@@ -91,7 +117,9 @@ def localtime(instant) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose `label`, `localtime` and `task_title` to templates as filters."""
+    """Expose `label`, `localtime`, `task_title`/`one_language` filters and `field_label`."""
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["task_title"] = bilingual
+    app.jinja_env.filters["one_language"] = bilingual
+    app.jinja_env.globals["field_label"] = field_label

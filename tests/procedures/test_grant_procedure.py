@@ -14,6 +14,7 @@ from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied
 from workflows.procedures import build_engine
 from workflows.procedures.grant.steps import start_grant
 from workflows.registry import powers as registry
+from workflows.registry.delegations import DelegationDraft, add_delegations
 from workflows.tasks import processes
 
 
@@ -254,3 +255,41 @@ def test_an_approval_without_an_effective_date_is_refused(session, c):
     assert "effective_on" in err.value.errors
     session.rollback()
     assert fingerprint(session) == before
+
+
+def _in_registry(session, c: County, mode: str, start: date, end: date | None, document_no: str):
+    draft = DelegationDraft(item_code="CGJ-01", township=c.orgs["zk"].id, mode=mode, effective_from=start,
+                            effective_to=end, document_no=document_no)
+    in_transaction(session, add_delegations, session, c.clock, [draft])
+
+
+def test_a_proposal_over_a_grant_without_end_is_refused_naming_it_articles_20_24(session, c):
+    """One item in one township has one delegation a day (第20、24条): a grant with no end blocks any date."""
+    _in_registry(session, c, "grant", date(2026, 1, 1), None, "故政赋〔2026〕1号")
+    before = fingerprint(session)
+    with pytest.raises(ValidationFailed) as err:
+        _start(session, c)
+    session.rollback()
+    [message] = err.value.errors["item_codes"]
+    assert "故政赋〔2026〕1号" in message and "2026-01-01" in message and "CGJ-01" in message
+    assert "第20、24条" in message and err.value.details["article"] == "行政处罚法 第20、24条"
+    assert err.value.details["problems"][0]["clash"]["document_no"] == "故政赋〔2026〕1号"
+    assert fingerprint(session) == before
+
+
+def test_a_decision_inside_an_entrustment_term_names_the_letter_then_the_day_after_passes(session, c):
+    """An entrustment with an end leaves the county to choose a date after it (第20、24条)."""
+    _in_registry(session, c, "entrust", date(2026, 1, 1), date(2026, 6, 30), "故城管委〔2026〕3号")
+    iid = _start(session, c)
+    _through_review(session, c, iid)
+    before = fingerprint(session)
+    with pytest.raises(ValidationFailed) as err:
+        c.act(session, iid, "county_decision", "approver",
+              {"county_decision": "approve", "effective_on": "2026-06-01"})
+    session.rollback()
+    [message] = err.value.errors["effective_on"]
+    assert "故城管委〔2026〕3号" in message and "2026-01-01—2026-06-30" in message
+    assert fingerprint(session) == before
+    c.act(session, iid, "county_decision", "approver", {"county_decision": "approve", "effective_on": "2026-07-01"})
+    with session.begin():
+        assert session.scalars(select(Document).where(Document.instance_id == iid)).first() is not None

@@ -182,7 +182,7 @@ def test_overlap_with_a_delegation_in_force_is_refused(session, clock, org):
 
 def test_overlap_within_one_batch_is_refused(session, clock, org):
     errors = refused(session, clock, [entrust(), grant(start=date(2027, 1, 1))])
-    assert errors == [e for e in errors if e["index"] == 1] and "#0" in errors[0]["message"]
+    assert errors == [e for e in errors if e["index"] == 1] and "#1 of this batch" in errors[0]["message"]
 
 
 def test_adjacent_periods_do_not_overlap(session, clock, org):

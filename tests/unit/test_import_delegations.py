@@ -271,7 +271,10 @@ def test_approved_delegation_not_yet_in_force_blocks_an_overlap_and_is_named(cou
     clash = ["ILLUS-CF-CGZF-02", "郑口镇", "赋权", "2026-09-01", "", "", "", "", "", "", "", ""]
     errors = _refused(county, clock, write_csv(tmp_path / "b.csv", [HEADER, clash]))
     assert [(e["row"], e["field"]) for e in errors] == [(2, "effective_from")]
-    assert f"第 {first.delegation_ids[0]} 号" in errors[0]["message"]
+    assert errors[0]["clash"] == {"delegation_id": first.delegation_ids[0], "mode": "grant", "status": "approved",
+                                  "document_no": "故政赋〔2026〕5号", "item_code": "ILLUS-CF-CGZF-02",
+                                  "township": "故城县郑口镇人民政府", "effective_from": "2026-07-01",
+                                  "effective_to": None}
     assert "故政赋〔2026〕5号" in errors[0]["message"] and "已批准" in errors[0]["message"]
 
 

@@ -138,7 +138,7 @@ def test_approving_a_clashing_row_is_refused_naming_the_other(session, clock, or
                                                    document_no="故政赋〔2026〕5号")])[0]
     with pytest.raises(Conflict) as caught:
         set_delegation_status(session, clock, second.id, "approved")
-    assert f"第 {first.id} 号" in str(caught.value) and "故政赋〔2026〕5号" in str(caught.value)
+    assert caught.value.details["clash"]["delegation_id"] == first.id and "故政赋〔2026〕5号" in str(caught.value)
     assert session.get(Delegation, second.id).status == DelegationStatus.PROPOSED
 
 

@@ -70,7 +70,8 @@ def test_every_page_write_endpoint_refuses_nul_in_a_form_field(app, client, sess
     for method, path in routes:
         response = client.open(path, method=method, data={"csrf_token": csrf, "reason": "停\x00用"})
         assert response.status_code == 422, (method, path, response.status_code)
-        assert "NUL" in response.get_data(as_text=True) and "reason" in response.get_data(as_text=True)
+        # The field is named by its label in the page's language (理由), never by its key.
+        assert "NUL" in response.get_data(as_text=True) and "理由" in response.get_data(as_text=True)
     assert audit_count(session_factory) == before
 
 

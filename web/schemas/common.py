@@ -127,11 +127,16 @@ class ErrorSchema(Schema):
 
     status = fields.Integer(required=True, metadata={"description": "HTTP status, as an integer"})
     error = fields.String(required=True, metadata={"description": "machine-readable code, e.g. not_found"})
-    message = fields.String(required=True, metadata={"description": "bilingual message (Chinese / English)"})
+    message = fields.String(required=True, metadata={"description": "the refusal in the caller's language (Accept-Language "
+                                                     "zh or en); without that header both, '中文 / English'"})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
-                         metadata={"description": "messages per field (dotted path); empty when none"})
+                         metadata={"description": "messages per field (dotted path), in the message's "
+                                                  "language; empty when none"})
     article = fields.String(metadata={"description": "the article of law the refusal rests on"})
-    details = fields.Dict(metadata={"description": "ids the refusal names (case_id, task_id, ...)"})
+    details = fields.Dict(metadata={"description": "what the refusal names: ids (case_id, task_id, ...); "
+                                                   "for a delegation rule, `problems`, each with its field, "
+                                                   "article and the `clash` (document_no, item_code, township, "
+                                                   "effective_from, effective_to, status) it overlaps"})
 
 
 def id_field(**kwargs) -> fields.Integer:

@@ -9,6 +9,7 @@ from web.auth import login_required, principal
 from web.requests import db, end_reads
 from web.schemas.common import form_dict, load
 from web.schemas.starts import EntrustmentStart, GrantStart
+from web.starting import service_errors
 from web.views.tasks import acting_user, workflow_engine
 from workflows.core.directory import find_org
 from workflows.core.errors import QuanzeError
@@ -67,13 +68,6 @@ def _require_start(kind: str) -> None:
         abort(403)
 
 
-def _field_errors(exc: QuanzeError) -> dict:
-    if isinstance(exc.details.get("errors"), dict):
-        return exc.details["errors"]
-    message = exc.message + (f"（{exc.details['article']}）" if exc.details.get("article") else "")
-    return {"_form": [message]}
-
-
 @bp.post("/entrustment")
 @login_required
 def start_entrustment():
@@ -95,7 +89,7 @@ def start_entrustment():
     except QuanzeError as exc:
         if exc.status in (403,):
             raise
-        return _page("entrustment", _field_errors(exc), form, exc.status)
+        return _page("entrustment", service_errors(exc), form, exc.status)
     return redirect(url_for("tasks.instance", instance_id=instance.id))
 
 
@@ -117,5 +111,5 @@ def start_grant():
     except QuanzeError as exc:
         if exc.status in (403,):
             raise
-        return _page("grant", _field_errors(exc), form, exc.status)
+        return _page("grant", service_errors(exc), form, exc.status)
     return redirect(url_for("tasks.instance", instance_id=instances[0].id))

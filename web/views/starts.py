@@ -13,7 +13,7 @@ from web.auth import login_required, principal
 from web.requests import db, end_reads, today
 from web.schemas import starts as schemas
 from web.schemas.common import form_dict, load
-from web.starting import CASE_RUNNERS, MENU_RUNNERS, Started
+from web.starting import CASE_RUNNERS, MENU_RUNNERS, Started, service_errors
 from web.views.tasks import acting_user, workflow_engine
 from workflows.cases.browse import certified_officers, orgs_of_kind, visible_case
 from workflows.core.errors import QuanzeError
@@ -133,13 +133,6 @@ def flat_errors(errors: dict) -> dict:
         else:
             flat[name] = value
     return flat
-
-
-def service_errors(exc: QuanzeError) -> dict:
-    """A refused start as form errors: field errors when given, else one message with its article."""
-    if isinstance(exc.details.get("errors"), dict):
-        return exc.details["errors"]
-    return {"_form": [exc.message + (f"（{exc.details['article']}）" if exc.details.get("article") else "")]}
 
 
 def _render(kind: str, fields: list, form: dict, errors: dict, status: int = 200, **extra):

@@ -2,6 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
+# The slash between the halves of a "中文 / English" message: after a space or a closing bracket
+# ("…（第46条）/ evidence refused"), before a space; "委托/赋权" inside the Chinese half is not one.
+_HALVES = re.compile(r"(?<=[\s）)】」。？！])/\s")
+# Statutes cited in refusals, for the English half (the Chinese citation stays the reference).
+_LAWS_EN = (("行政处罚法", "Administrative Penalty Law"), ("行政强制法", "Administrative Coercion Law"))
+_ARTICLES = re.compile(r"第([0-9、，,]+)条")
+
+
+def halves(text: str) -> tuple[str, str | None]:
+    """(Chinese, English) of a "中文 / English" message; English is None when there is no separator."""
+    parts = _HALVES.split(str(text or ""), maxsplit=1)
+    return (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else (parts[0].strip(), None)
+
+
+def article_en(article: str) -> str:
+    """An article as the English half cites it: '行政处罚法 第20、24条' → 'Administrative Penalty Law art. 20, 24'."""
+    text = article
+    for zh, en in _LAWS_EN:
+        text = text.replace(zh, en)
+    return _ARTICLES.sub(lambda m: "art. " + re.sub(r"[、，,]", ", ", m.group(1)), text)
+
+
+def with_article(message: str, article: str | None) -> str:
+    """The message with its article in each language half."""
+    if not article:
+        return message
+    zh, en = halves(message)
+    return f"{zh}（{article}）" + (f" / {en} ({article_en(article)})" if en is not None else "")
+
 
 class QuanzeError(Exception):
     """Base of every expected, user-facing error."""
@@ -25,8 +56,8 @@ class ValidationFailed(QuanzeError):
     status = 422
     code = "validation_failed"
 
-    def __init__(self, errors: dict[str, list[str]] | list[dict], message: str | None = None):
-        super().__init__(message or "输入有误 / invalid input", errors=errors)
+    def __init__(self, errors: dict[str, list[str]] | list[dict], message: str | None = None, **details):
+        super().__init__(message or "输入有误 / invalid input", errors=errors, **details)
         self.errors = errors
 
 

@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Membership, Organization, OrgKind, PowerItem, Role, User
-from workflows.core.errors import LegalRuleViolation, NotFound, PermissionDenied, ValidationFailed
+from workflows.core.errors import (
+    LegalRuleViolation,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    with_article,
+)
 from workflows.registry.rules import MIN_CERTIFIED_OFFICERS, certified_officers
 
 ART_20 = "行政处罚法 第20条"
@@ -28,6 +34,18 @@ def items_by_codes(session: Session, codes: list[str]) -> list[PowerItem]:
     if unknown:
         raise ValidationFailed({"item_codes": [f"未知事项编码：{c} / unknown item code: {c}" for c in unknown]})
     return [found[c] for c in codes]
+
+
+def refuse_problems(problems: list[dict], fields: dict[str, str], message: str) -> None:
+    """Registry problems as the start form's field errors; each clash travels with its details."""
+    if not problems:
+        return
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(fields.get(p["field"], p["field"]), []).append(with_article(p["message"], p.get("article")))
+    articles = sorted({p["article"] for p in problems if p.get("article")})
+    raise ValidationFailed(errors, message=message, problems=problems,
+                           **({"article": "；".join(articles)} if articles else {}))
 
 
 def check_department_owns(department: Organization, items: list[PowerItem], article: str) -> None:

@@ -15,12 +15,14 @@ from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, Valida
 from workflows.registry.rules import (
     ART_20,
     ART_21,
+    ART_ONE_HOLDER,
     BLOCKING_STATUSES,
     MIN_CERTIFIED_OFFICERS,
     DelegationDraft,
     certified_officers,
     check_drafts,
     clash,
+    clash_details,
     counts_somewhere,
     overlaps,
     run_checks,
@@ -113,9 +115,10 @@ def _check_no_overlap(session: Session, row: Delegation) -> None:
     for other in others:
         if counts_somewhere(other) and overlaps(row.effective_from, row.effective_to,
                                                 other.effective_from, other.effective_to):
-            zh, en = clash(other)
-            raise Conflict(f"第 {row.id} 号委托/赋权与{zh}期间重叠 / delegation #{row.id} overlaps {en}",
-                           other_id=other.id)
+            (zh, en), (this_zh, this_en) = clash(other), clash(row)
+            raise Conflict(f"事项 {row.item.code} 在{row.township.name}：{this_zh}与{zh}期间重叠 / item "
+                           f"{row.item.code} in {row.township.name}: {this_en} overlaps {en}",
+                           other_id=other.id, article=ART_ONE_HOLDER, clash=clash_details(other))
 
 
 def _check_can_come_into_force(session: Session, row: Delegation) -> None:

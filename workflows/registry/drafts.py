@@ -50,13 +50,13 @@ class Checked:
 
 
 class Problems(list):
-    """Collects problems as {"index", "field", "message", "article"?} dicts."""
+    """Collects problems as {"index", "field", "message", "article"?, "clash"?} dicts."""
 
-    def add(self, index: int, field: str, message: str, article: str | None = None) -> None:
+    def add(self, index: int, field: str, message: str, article: str | None = None, **details) -> None:
         row = {"index": index, "field": field, "message": message}
         if article:
             row["article"] = article
-        self.append(row)
+        self.append({**row, **details})
 
 
 def as_date(value) -> date | None:

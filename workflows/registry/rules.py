@@ -33,6 +33,10 @@ from workflows.registry.organs import ART_20, check_entrusting, resolve_entrusti
 ART_18 = "行政处罚法 第18条"
 ART_21 = "行政处罚法 第21条"
 ART_COERCION_17 = "行政强制法 第17条"
+# One item in one township has one delegation on any day: an entrustment keeps the department the
+# answerable organ (第20条第3款), a grant makes the township the enforcement subject (第24条); two at
+# once would leave the 执法主体 of a case undecided.
+ART_ONE_HOLDER = "行政处罚法 第20、24条"
 # Original holders of a catalogue item: a county department or the public security bureau.
 HOLDER_KINDS = (OrgKind.COUNTY_DEPARTMENT, OrgKind.PUBLIC_SECURITY)
 # Rows that block an overlapping one: in force, or approved and waiting to come into force.
@@ -190,23 +194,36 @@ def counts_somewhere(row: Delegation) -> bool:
     return not (row.status in HISTORY_STATUSES and row.effective_to is None)
 
 
-STATUS_ZH = {DelegationStatus.APPROVED: "已批准待生效", DelegationStatus.PUBLISHED: "已公布",
-             DelegationStatus.EFFECTIVE: "生效", DelegationStatus.REVOKED: "已撤销",
-             DelegationStatus.EXPIRED: "已失效"}
+S = DelegationStatus
+STATUS_ZH = {S.PROPOSED: "已提出", S.IN_REVIEW: "审核中", S.APPROVED: "已批准待生效", S.PUBLISHED: "已公布",
+             S.EFFECTIVE: "已生效", S.SUSPENDED: "中止", S.REVOKED: "已撤销", S.EXPIRED: "已失效"}
+STATUS_EN = {S.PROPOSED: "proposed", S.IN_REVIEW: "in review", S.APPROVED: "approved, not yet in force",
+             S.PUBLISHED: "published", S.EFFECTIVE: "effective", S.SUSPENDED: "suspended",
+             S.REVOKED: "revoked", S.EXPIRED: "expired"}
+MODE_ZH = {DelegationMode.GRANT: "赋权", DelegationMode.ENTRUST: "委托"}
+MODE_EN = {DelegationMode.GRANT: "grant", DelegationMode.ENTRUST: "entrustment"}
+
+
+def clash_details(row: Delegation) -> dict:
+    """The blocking row as a refusal carries it (API details): letter number, item, township, term."""
+    return {"delegation_id": row.id, "mode": row.mode.value, "status": row.status.value,
+            "document_no": row.document_no, "item_code": row.item.code, "township": row.township.name,
+            "effective_from": row.effective_from.isoformat(),
+            "effective_to": row.effective_to.isoformat() if row.effective_to else None}
 
 
 def clash(row: Delegation) -> tuple[str, str]:
-    """How a blocking row is named in a refusal: number, document, status and period."""
-    doc = f"（{row.document_no}）" if row.document_no else ""
-    status = STATUS_ZH.get(row.status, row.status.value)
+    """How a blocking row is named in a refusal: its letter or decision number, status and term."""
     period = f"{row.effective_from}—{row.effective_to or '长期'}"
-    kind = {DelegationMode.GRANT: "赋权", DelegationMode.ENTRUST: "委托"}.get(row.mode, "下放记录")
-    return (f"已登记的第 {row.id} 号{kind}{doc}（{status}，{period}）",
-            f"delegation #{row.id} ({row.status.value}, {row.effective_from}..{row.effective_to or 'open'})")
+    zh_doc = row.document_no or f"登记第 {row.id} 号"  # rows imported without a number: the record
+    en_doc = row.document_no or f"record #{row.id}"
+    return (f"{STATUS_ZH[row.status]}的{MODE_ZH.get(row.mode, '下放记录')}（{zh_doc}，{period}）",
+            f"the {STATUS_EN[row.status]} {MODE_EN.get(row.mode, 'delegation')} "
+            f"{en_doc} ({row.effective_from}..{row.effective_to or 'open'})")
 
 
 def _overlap_message(c: Checked, other_zh: str, other_en: str) -> str:
-    return (f"事项 {c.item.code} 在 {c.township.name} 的期间 {c.start}—{c.end or '长期'} 与{other_zh}"
+    return (f"事项 {c.item.code} 在{c.township.name}的期间 {c.start}—{c.end or '长期'} 与{other_zh}"
             f"重叠 / item {c.item.code} in {c.township.name} ({c.start}..{c.end or 'open'}) "
             f"overlaps {other_en}")
 
@@ -224,11 +241,13 @@ def _check_overlaps(checked: list[Checked], session: Session, problems: Problems
         key = (c.item.id, c.township.id)
         for row in existing[key]:
             if overlaps(c.start, c.end, row.effective_from, row.effective_to):
-                problems.add(c.index, "effective_from", _overlap_message(c, *clash(row)))
+                problems.add(c.index, "effective_from", _overlap_message(c, *clash(row)), ART_ONE_HOLDER,
+                             clash=clash_details(row))
         for earlier in seen[key]:
             if overlaps(c.start, c.end, earlier.start, earlier.end):
                 problems.add(c.index, "effective_from", _overlap_message(
-                    c, f"本批第 {earlier.index} 条", f"draft #{earlier.index} of this batch"))
+                    c, f"本批第 {earlier.index + 1} 条", f"draft #{earlier.index + 1} of this batch"),
+                    ART_ONE_HOLDER)
         seen[key].append(c)
 
 

@@ -31,6 +31,7 @@ from workflows.procedures.rules import (
     check_department_owns,
     items_by_codes,
     org_of_kind,
+    refuse_problems,
     require_role,
     single_org,
 )
@@ -49,6 +50,10 @@ REVOKE_MESSAGE = "entrustment_revoke"
 REQUIRES_COUNTY_APPROVAL = True
 REMINDER_DAYS = 30  # calendar days before the term ends when the renewal reminder fires
 LETTER_FIELDS = ("authority", "responsibilities", "supervision")
+# A registry draft's fields as the letter's form names them (start page, revise task, API).
+LETTER_FIELDS_OF_DRAFT = {"item_code": "item_codes", "mode": "item_codes", "township": "township_id",
+                          "effective_from": "term_start", "effective_to": "term_end",
+                          "entrusting_org": "department_id"}
 
 
 def _text(name: str, zh: str, en: str, required: bool = False) -> Field:
@@ -124,9 +129,9 @@ def check_letter(session: Session, department: Organization, township: Organizat
     drafts = [DelegationDraft(item_code=i.code, township=township.id, mode=DelegationMode.ENTRUST.value,
                               effective_from=start, effective_to=end, entrusting_org=department.id)
               for i in items]
-    problems = check_drafts(session, drafts)  # catalogue mode, 第18条, re-entrustment, overlaps
-    if problems:
-        raise ValidationFailed(problems, message="委托书未通过核验 / the letter fails the delegation rules")
+    # Catalogue mode, 第18条, re-entrustment, overlaps: each named on the form field it concerns.
+    refuse_problems(check_drafts(session, drafts), LETTER_FIELDS_OF_DRAFT,
+                    "委托书未通过核验 / the letter fails the delegation rules")
     return {"item_ids": [i.id for i in items], "term_days": (end - start).days + 1}
 
 

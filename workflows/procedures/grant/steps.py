@@ -21,14 +21,20 @@ from workflows.procedures.rules import (
     check_grant_team_size,
     items_by_codes,
     org_of_kind,
+    refuse_problems,
     require_role,
     single_org,
 )
-from workflows.registry.delegations import DelegationDraft, add_delegations
+from workflows.registry.delegations import DelegationDraft, add_delegations, check_drafts
 from workflows.tasks import processes
 
 PROCESS_ID = "grant"
 _DECISION = ("approve", "reject")
+# A registry draft's fields as the proposal form and the decision task name them.
+PROPOSAL_FIELDS_OF_DRAFT = {"item_code": "item_codes", "mode": "item_codes", "effective_from": "item_codes",
+                            "township": "township_ids"}
+DECISION_FIELDS_OF_DRAFT = {"item_code": "effective_on", "mode": "effective_on",
+                            "effective_from": "effective_on", "township": "effective_on"}
 
 
 def _text(name: str, zh: str, en: str, required: bool = False) -> Field:
@@ -74,6 +80,13 @@ FORMS = {
 }
 
 
+def check_registry(session: Session, township: Organization, items: list, start: date) -> list[dict]:
+    """The registry's problems with granting the items from a day on (第18条, overlaps, 第20、24条)."""
+    drafts = [DelegationDraft(item_code=i.code, township=township.id, mode=DelegationMode.GRANT.value,
+                              effective_from=start) for i in items]
+    return check_drafts(session, drafts)
+
+
 def check_proposal(session: Session, department: Organization, township: Organization,
                    codes: list[str], on: date) -> dict:
     """Items the department holds, a certified township team; say which need the province."""
@@ -86,6 +99,12 @@ def check_proposal(session: Session, department: Organization, township: Organiz
             f"{', '.join(not_grantable)}", article=ART_24, item_codes=not_grantable)
     check_certified_team(session, township, on, ART_24)
     check_grant_team_size(township, township.enforcement_team_size)
+    # A delegation with no end blocks any effective date the county could choose; one with an end is
+    # checked against the decided date (issue_decision), so the county may choose the day after it.
+    problems = [p for p in check_registry(session, township, items, on)
+                if p.get("clash") is None or p["clash"]["effective_to"] is None]
+    refuse_problems(problems, PROPOSAL_FIELDS_OF_DRAFT, "赋权提议未通过核验 / the proposal fails the "
+                    "delegation rules")
     # 第24条: items outside the provincial guidance list go up for the province's approval.
     outside = [i.code for i in items if not i.in_provincial_guidance]
     return {"item_ids": [i.id for i in items], "outside_guidance": outside,
@@ -122,6 +141,9 @@ def issue_decision(ctx: ServiceContext, county_id: int, township_id: int, item_c
     if start < ctx.clock.today():
         raise ValidationFailed({"effective_on": [f"生效日期 {start} 早于今天 / effective date {start} is in the past"]})
     items = items_by_codes(ctx.session, item_codes)
+    township = org_of_kind(ctx.session, township_id, OrgKind.TOWNSHIP, "乡镇 / township")
+    refuse_problems(check_registry(ctx.session, township, items, start), DECISION_FIELDS_OF_DRAFT,
+                    "赋权决定未通过核验 / the decision fails the delegation rules")
     decision = {"county_id": county_id, "township_ids": [township_id], "item_ids": [i.id for i in items],
                 "effective_on": start.isoformat(), "provincial_approval": needs_provincial}
     return issue_grant_decision(ctx.session, ctx.clock, decision, instance_id=ctx.instance_id)
