@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Organization
+from models import HumanTask, Organization
 from tests.support.webapp import login
+from tests.web.test_procedures_web import _act, _start
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.deadlines.records import start_deadline
 from workflows.deadlines.rules import seed_deadline_rules
+from workflows.procedures import ALL
 
 
 def _deadline_for(session_factory, clock, township: str) -> int:
@@ -49,3 +53,39 @@ def test_township_dashboard_shows_only_its_own_township(client, session_factory,
     login(client, "qh_officer1")
     body = client.get("/dashboard").get_data(as_text=True)
     assert "青罕镇" in body and "郑口镇" not in body
+
+
+def test_sign_tasks_carry_due_dates_and_count_on_deadlines_and_dashboard(client, session_factory, clock):
+    """Sign and publish steps have periods (第20条 委托书签署、公布): each open one is on 期限提醒 and the dashboard."""
+    started = _start(client, session_factory)
+    iid = int(started.headers["Location"].rsplit("/", 1)[1])
+    _act(client, session_factory, iid, "township_opinion", "zk_leader", {"agrees": "true"})
+    _act(client, session_factory, iid, "legal_review", "reviewer", {"review_decision": "approve", "review_opinion": "合法"})
+    _act(client, session_factory, iid, "county_approval", "approver", {"county_decision": "approve"})
+    with session_factory() as s:
+        sign = s.scalars(select(HumanTask).where(HumanTask.instance_id == iid,
+                                                 HumanTask.task_spec_name == "sign_department")).one()
+        department = s.get(Organization, sign.organization_id).short_name
+    assert sign.due_at is not None and sign.due_at > clock.now()  # entrust_signing: 5 working days
+    login(client, "nyj_officer")
+    deadlines = client.get("/deadlines").get_data(as_text=True)
+    assert f'href="/instances/{iid}"' in deadlines and sign.title.split(" / ")[0] in deadlines
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    section = dashboard[dashboard.index('id="dated-depts"'):]
+    row = re.search(rf"<tr><td[^>]*>{re.escape(department)}</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", section)
+    assert row and int(row.group(1)) >= 1 and row.group(2) == "0"
+    # Once overdue, the same task counts as overdue there.
+    clock.advance(timedelta(days=30))
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    section = dashboard[dashboard.index('id="dated-depts"'):]
+    row = re.search(rf"<tr><td[^>]*>{re.escape(department)}</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", section)
+    assert int(row.group(2)) >= 1
+
+
+def test_every_user_task_of_grant_and_entrustment_has_a_due_date():
+    """No step of the delegation procedures waits without a period (issue 10 §10)."""
+    bpmn = Path(__file__).resolve().parents[2] / "bpmn"
+    for procedure in (p for p in ALL if p.id in ("grant", "entrustment")):
+        xml = (bpmn / procedure.bpmn).read_text(encoding="utf-8")
+        for task, body in re.findall(r'<bpmn:userTask id="([^"]+)"[^>]*>(.*?)</bpmn:userTask>', xml, re.S):
+            assert 'name="due"' in body or procedure.forms[task].due, (procedure.id, task)

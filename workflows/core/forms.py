@@ -46,6 +46,9 @@ class Form:
     """The fields of one user task."""
 
     fields: list[Field] = field(default_factory=list)
+    # The task's due expression (as a BPMN `due` property would give it, e.g. "rule_due('key')") for
+    # tasks whose file names none, so every step with a period shows on 期限提醒; the file's wins.
+    due: str | None = None
 
     def to_dict(self) -> dict:
         """JSON description of every field."""

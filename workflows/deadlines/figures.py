@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
-from models import Deadline, DeadlineStatus, Organization, OrgKind
+from models import Deadline, DeadlineStatus, HumanTask, Organization, OrgKind
 from workflows.core.errors import ValidationFailed
 
 GROUPINGS = ("township", "department")
+OPEN_TASK_STATES = ("ready", "claimed")
 
 
 @dataclass
@@ -133,3 +134,28 @@ def _grouped(session: Session, rows, orgs: dict, group_by: str) -> list[dict]:
         elif status != DeadlineStatus.MET:
             g.open += count
     return [g.to_dict() for g in sorted(groups.values(), key=lambda g: g.name)]
+
+
+def task_figures_by(session: Session, now: datetime,
+                    groupings: tuple[str, ...] = GROUPINGS) -> dict[str, list[dict]]:
+    """Open tasks with a due date per township or department (those 期限提醒 lists): open, overdue."""
+    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    rows = session.execute(
+        select(HumanTask.organization_id, func.count(), overdue)
+        .where(HumanTask.state.in_(OPEN_TASK_STATES), HumanTask.due_at.is_not(None))
+        .group_by(HumanTask.organization_id)).all()
+    orgs = _org_rows(session, {r[0] for r in rows})
+    result = {}
+    for group_by in groupings:
+        counts: dict[int, list[int]] = {}
+        for org_id, count, late in rows:
+            group_id = _group_of(orgs[org_id], group_by)
+            if group_id is not None:
+                counts.setdefault(group_id, [0, 0])
+                counts[group_id][0] += count
+                counts[group_id][1] += int(late or 0)
+        names = _org_rows(session, set(counts))
+        result[group_by] = sorted(({"group_id": g, "name": names[g].short_name or names[g].name,
+                                    "open_tasks": n, "overdue_tasks": late} for g, (n, late) in counts.items()),
+                                  key=lambda f: f["name"])
+    return result

@@ -157,5 +157,12 @@ def assign(task_spec, data, org_kind: OrgKindLookup | None = None,
         title=props.get("title") or task_spec.bpmn_name or task_spec.name,
         needs_certificate=props.get("needsCertificate", "").lower() == "true",
         form_key=props.get("formKey") or own_form_key(task_spec, forms),
-        due_expression=props.get("due"),
+        due_expression=props.get("due") or declared_due(task_spec, forms),
     )
+
+
+def declared_due(task_spec, forms: FormRegistry | None) -> str | None:
+    """The due expression the task's declared form gives, when its BPMN file gives none."""
+    if forms is None:
+        return None
+    return forms.form_for(process_of(task_spec) or "", task_spec.name).due

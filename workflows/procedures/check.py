@@ -75,7 +75,9 @@ def _file_errors(p: Procedure, root, xml: str, rules: set[str]) -> list[Definiti
     used = {op.get("id") for op in process.iterfind(".//spiffworkflow:serviceTaskOperator", SPIFF_NS)}
     errors += [DefinitionError(p.bpmn, name, f"服务任务未由流程声明 / service task {name!r} is not "
                                              f"declared by procedure {p.id}") for name in sorted(used - set(p.services))]
-    named = rule_keys_in(xml)
+    # The file's rule_due calls, and those of due expressions declared on forms for tasks the file gives none.
+    named = rule_keys_in(xml) | {k for form in p.forms.values() if getattr(form, "due", None)
+                                 for k in RULE_CALL.findall(form.due)}
     errors += [DefinitionError(p.bpmn, key, f"期限规则不存在 / rule key {key!r} is missing from "
                                             "deadline_rules.json") for key in sorted((named | set(p.rule_keys)) - rules)]
     errors += [DefinitionError(p.bpmn, key, f"期限规则未由流程声明 / rule key {key!r} is used by the "

@@ -64,7 +64,8 @@ def _signature(prefix: str, zh: str) -> Form:
     return Form([Field(f"{prefix}_signed_on", "date", required=True, label_zh=f"{zh}签署日期",
                        label_en="Signed on"),
                  Field(f"{prefix}_signatory", "str", required=True, max_length=60,
-                       label_zh=f"{zh}签署人", label_en="Signatory")])
+                       label_zh=f"{zh}签署人", label_en="Signatory")],
+                due="rule_due('entrust_signing')")
 
 
 def _publication(prefix: str, zh: str) -> Form:
@@ -98,11 +99,12 @@ FORMS = {
     "sign_township": _signature("township", "受委托乡镇"),
     "publish_department": _publication("department", "委托机关"),
     "publish_township": _publication("township", "受委托乡镇"),
+    # Renew or lapse is decided before the term ends (第20条: the letter states its 期限).
     "renewal_decision": Form([
         Field("renew", "bool", required=True, label_zh="是否续签", label_en="Renew"),
         Field("new_term_end", "date", label_zh="新期限止", label_en="New term ends"),
         _text("renewal_note", "说明", "Note"),
-    ]),
+    ], due="end_of_day(term_end)"),
 }
 
 

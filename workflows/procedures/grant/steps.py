@@ -65,7 +65,7 @@ FORMS = {
         Field("province_decision", "choice", required=True, choices=_DECISION,
               label_zh="省政府意见", label_en="Province's decision"),
         _text("province_opinion", "批复意见", "Reply"),
-    ]),
+    ], due="rule_due('grant_provincial_approval')"),
     "publish_decision": Form([
         Field("published_on", "date", required=True, label_zh="公布日期", label_en="Published on"),
         Field("publication_channel", "str", required=True, max_length=200, label_zh="公布渠道",
@@ -76,7 +76,7 @@ FORMS = {
         Field("trained_officers", "int", required=True, min=1, label_zh="参训人数",
               label_en="Officers trained"),
         _text("training_note", "培训情况", "Training"),
-    ]),
+    ], due="rule_due('grant_handover_training')"),
 }
 
 
