@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Date, bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Date, bindparam, func, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import AuditHead
 from workflows.core.db import unit_of_work
@@ -53,3 +53,22 @@ def test_values_go_through_the_column_types_both_ways(session):
         core = connection.execute(select(bindparam("on", type_=Date())), {"on": on}).first()
         ran = fast("test.date", connection, lambda: select(bindparam("on", type_=Date())))
         assert ran.execute(connection, {"on": on}).first() == tuple(core) == (on,)
+
+
+def test_a_lost_server_connection_is_dropped_and_the_next_unit_runs(engine, session):
+    """PostgreSQL ends the backend mid-transaction: the error says the connection was
+    invalidated (never a lost race), the rollback is clean and the next unit gets a new one."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server connection to lose")
+    with pytest.raises(OperationalError) as lost, unit_of_work(session):
+        connection = session.connection()
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as admin:
+            assert admin.scalar(text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid})
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 7, "tip": "x"})
+    # The statement's own error, not a second one from a rollback on the dead connection.
+    assert "administrator command" in str(lost.value.orig) and lost.value.connection_invalidated
+    with unit_of_work(session):
+        connection = session.connection()
+        fast("test.head", connection, _insert_head).execute(connection, {"id": 7, "tip": "x"})
+    assert session.scalar(select(func.count()).select_from(AuditHead)) == 1
