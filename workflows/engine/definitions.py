@@ -66,6 +66,10 @@ def _expressions(task_spec) -> list[tuple[str, str]]:
     event = getattr(task_spec, "event_definition", None)
     if isinstance(getattr(event, "expression", None), str):
         found.append((event.expression, "eval"))
+    for definition in getattr(event, "event_definitions", None) or [event]:
+        for prop in [*(getattr(definition, "correlation_properties", None) or []),
+                     *(getattr(definition, "process_correlations", None) or [])]:
+            found.append((prop.retrieval_expression, "eval"))
     for param in (getattr(task_spec, "operation_params", None) or {}).values():
         found.append((param["value"], "eval"))
     props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})

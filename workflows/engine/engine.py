@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from workflows.engine.definitions import (
     parse_file,
     process_index,
 )
+from workflows.engine.flows import Flows, message_flows
 from workflows.engine.live import LiveWorkflows
 from workflows.engine.sandbox import Sandbox, ScriptRefused
 from workflows.engine.scripting import Calendar, QuanzeScriptEngine, StepContext, build_helpers
@@ -88,6 +91,7 @@ class Engine:
         self.live = LiveWorkflows()  # committed workflows, reused while their row is unchanged
         self._specs: dict[tuple[str, str], tuple] = {}  # (sha256, process id) → (spec, subs)
         self._current: dict[str, tuple[int, str]] = {}  # process id → (definition id, sha256)
+        self._flows: dict[int, Flows] = {}  # definition id → its collaborations' message flows
 
     # -- definitions -------------------------------------------------------------------------
 
@@ -150,6 +154,21 @@ class Engine:
     def spec_for(self, session: Session, process_id: str) -> tuple:
         """(spec, subprocess specs) of the current definition (benchmarks, tools)."""
         return self.specs_of(self.current_definition(session, process_id))
+
+    def flow_targets(self, session: Session, instance: ProcessInstance, name: str) -> frozenset[str]:
+        """Processes the message flows of the instance's own files send message `name` to."""
+        if instance.definition_id not in self._flows:
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            files = [definition.bpmn_xml, *(definition.includes or {}).values()]
+            self._flows[instance.definition_id] = message_flows(x.encode("utf-8") for x in files)
+        return self._flows[instance.definition_id].get((instance.process_id, name), frozenset())
+
+    def starts_on_message(self, process_id: str, name: str) -> bool:
+        """True when the current definition of the process has a message start event for `name`."""
+        spec, _subs = self._specs[(self.current_version(process_id)[1], process_id)]
+        return any(isinstance(task_spec, StartEvent)
+                   and isinstance(getattr(task_spec, "event_definition", None), MessageEventDefinition)
+                   and task_spec.event_definition.name == name for task_spec in spec.task_specs.values())
 
     def bare_workflow(self, session: Session, process_id: str) -> BpmnWorkflow:
         """A plain in-memory BpmnWorkflow on the cached spec, without persistence (benchmarks)."""

@@ -77,27 +77,39 @@ class ClockDuration(DurationTimerEventDefinition):
 
 
 class ClockCycle(CycleTimerEventDefinition):
-    """A timeCycle (ISO 8601 repeating interval, e.g. "R3/PT24H") counted on the clock.
+    """A timeCycle counted on the clock: an ISO 8601 repeating interval ("R3/PT24H") or a rule.
 
     Recurring reminders: each lapse of the interval lets a non-interrupting boundary event or
     a catch fire again, until the repetitions are used up (R/… repeats without end).
+    `rule_cycle('<rule key>', start)` names a deadline rule instead: each occurrence is that
+    rule's period on the legal calendar counted from the previous one (design.md §4: legal
+    periods are data, never ISO durations).
     """
+
+    def _first(self, my_task, now: datetime) -> dict:
+        value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        if isinstance(value, dict):  # rule_cycle(): {"rule", "next", "cycles"}
+            return dict(value)
+        cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+        if not _names_instant(value):
+            start = now + duration  # Spiff counts a bare interval from the wall clock
+        return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+
+    def _after(self, my_task, value: dict, due: datetime) -> str:
+        if "rule" in value:
+            return my_task.workflow.script_engine.sandbox.helpers["rule_due"](value["rule"], due.isoformat())
+        return (due + timedelta(seconds=value["duration"])).isoformat()
 
     def cycle_complete(self, my_task):
         now = _now(my_task)
         value = my_task._get_internal_data("event_value")
         if value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-            if not _names_instant(expression):
-                start = now + duration  # Spiff counts a bare interval from the wall clock
-            value = {"cycles": cycles, "next": start.isoformat(),
-                     "duration": duration.total_seconds()}
+            value = self._first(my_task, now)
         ready = False
         if value["cycles"] != 0:
             due = datetime.fromisoformat(value["next"])
             if due <= now:
-                value["next"] = (due + timedelta(seconds=value["duration"])).isoformat()
+                value["next"] = self._after(my_task, value, due)
                 value["cycles"] -= 1
                 ready = True
         else:
@@ -134,8 +146,18 @@ class PayloadMessage(MessageEventDefinition):
     """A message whose payload a catch without messageVariable merges into its data.
 
     SpiffWorkflow drops such a payload silently; BPMN engines merge it. With a
-    messageVariable the payload lands under that name, as before.
+    messageVariable the payload lands under that name, as before. Correlation retrieval
+    expressions are evaluated in the sandbox like every other expression.
     """
+
+    def calculate_correlations(self, script_engine, cp, ctx):
+        """Correlation values through the sandbox (SpiffWorkflow would eval them unguarded)."""
+        correlations: dict = {}
+        for prop in cp:
+            value = script_engine.sandbox.evaluate(prop.retrieval_expression, dict(ctx or {}))
+            for key in prop.correlation_keys:
+                correlations.setdefault(key, {})[prop.name] = value
+        return correlations
 
     def update_task_data(self, my_task):
         if self.message_var is not None:

@@ -16,7 +16,7 @@ from workflows.core.errors import Conflict, NotFound, QuanzeError
 from workflows.core.forms import validate
 from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
-from workflows.engine.messages import route_thrown_messages
+from workflows.engine.messages import route_thrown_messages, start_instance
 from workflows.engine.scripting import StepContext
 from workflows.engine.store import (
     TaskRow,
@@ -35,27 +35,8 @@ def start(session: Session, engine: Engine, process_id: str, data: dict, actor: 
     """Create an instance on the current definition and run it to its first wait state."""
     require_json_native(data)
     with unit_of_work(session):
-        definition_id, sha256 = engine.current_version(process_id)
-        now = engine.clock.now()
-        instance = ProcessInstance(
-            definition_id=definition_id, process_id=process_id, business_key=business_key,
-            township_id=data.get("township_id"), department_id=data.get("department_id"),
-            status="running", state="{}", version=0, started_by=actor.id if actor else None,
-            started_at=now, updated_at=now)
-        session.add(instance)
-        session.flush()
-        step = StepContext(session, instance.id, business_key, actor.id if actor else None)
-        workflow = engine.new_current_workflow(process_id, step)
-        workflow.task_tree.data.update(data)
-        engine.advance(workflow)
-        thrown = workflow.get_events()  # routed in this step, never saved for re-routing
-        engine.persist(session, instance, workflow, expected_version=0)  # → version 1
-        engine.audit(session, instance, "instance.started", actor_id=step.actor_user_id,
-                     org_id=_actor_org(actor, instance), data=data,
-                     details={"definition_sha256": sha256})
-        route_thrown_messages(session, engine, thrown, instance, step.actor_user_id, 0)
-        engine.run_effects(session, step)
-        return instance
+        return start_instance(session, engine, process_id, data, actor.id if actor else None,
+                              lambda instance: _actor_org(actor, instance), business_key)
 
 
 def _actor_org(actor: User | None, instance: ProcessInstance) -> int | None:

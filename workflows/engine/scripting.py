@@ -68,6 +68,17 @@ def build_helpers(clock, calendar: Calendar | None) -> dict:
             raise QuanzeError("未配置法定日历 / no legal calendar configured for rule_due()")
         return by_rule(rule_key, start_iso)
 
+    def rule_cycle(rule_key: str, start_iso: str | None = None, repetitions: int = -1) -> dict:
+        # A timeCycle named by a rule (grant_evaluation_cycle): the first occurrence is the
+        # rule's period from start_iso, each next one the period from the previous occurrence.
+        first = rule_due(rule_key, start_iso)
+        if rule_due(rule_key, first) <= first:
+            raise QuanzeError(f"规则 {rule_key} 倒算，不能作为周期 / rule {rule_key} counts back and "
+                              "cannot drive a cycle", rule_key=rule_key)
+        if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions == 0 or repetitions < -1:
+            raise QuanzeError(f"重复次数无效 / repetitions must be a positive count or -1 (no end): {repetitions!r}")
+        return {"rule": rule_key, "next": first, "cycles": repetitions}
+
     def end_of_day(iso_date: str) -> str:
         return end_of_legal_day(date.fromisoformat(iso_date[:10])).isoformat()
 
@@ -81,7 +92,8 @@ def build_helpers(clock, calendar: Calendar | None) -> dict:
         return legal_date(datetime.fromisoformat(iso_instant)).isoformat()
 
     return {
-        "now": now, "today": today, "due": due, "rule_due": rule_due, "end_of_day": end_of_day,
+        "now": now, "today": today, "due": due, "rule_due": rule_due, "rule_cycle": rule_cycle,
+        "end_of_day": end_of_day,
         "start_of_day": start_of_day, "add_days": add_days, "legal_date": to_legal_date,
     }
 

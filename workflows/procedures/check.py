@@ -13,8 +13,8 @@ from workflows.engine.definitions import BPMN_NS, DefinitionError, bpmn_files, p
 from workflows.procedures.declaration import Procedure
 
 SPIFF_NS = {**BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-# rule_due('key') in a due property, timer or script: the only helper that names a rule key.
-RULE_CALL = re.compile(r"""\brule_due\(\s*['"]([^'"]+)['"]""")
+# rule_due('key') / rule_cycle('key') in a due property, timer or script: the helpers naming a rule key.
+RULE_CALL = re.compile(r"""\brule_(?:due|cycle)\(\s*['"]([^'"]+)['"]""")
 
 
 def rule_keys_in(xml: str) -> set[str]:

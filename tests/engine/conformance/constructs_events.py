@@ -45,6 +45,13 @@ TIME_CYCLE = Construct(
     _guarded("cf_cycle", boundary("guard", "wait", timer("timeCycle", '"R2/PT1H"'), False)),
     [advance(1.5), advance(1), advance(1), complete("wait")])
 
+RULE_CYCLE = Construct(  # a cycle named by a deadline rule: the legal calendar, not ISO durations
+    "boundary_rule_cycle",
+    _guarded("cf_rule_cycle", boundary("guard", "wait", timer(
+        "timeCycle", "rule_cycle('apl48_withdraw_publication', start_at, 2)"), False)),
+    [advance(24 * 12), advance(24 * 5), advance(24 * 5), complete("wait")],
+    start={"start_at": "2026-03-02T09:00:00+08:00"})
+
 MESSAGE_BOUNDARY = Construct(
     "boundary_message_interrupting",
     _guarded("cf_bm", boundary("guard", "wait", message("m_go", variable="go")), MSG),
@@ -141,6 +148,6 @@ CALL_ACTIVITY = Construct(
         ("after", script("after", "back = from_callee"))]),
     [complete("called_work")], extra_files={"cf_callee.bpmn": CALLEE})
 
-EVENTS = [TIMER_INTERRUPTING, TIMER_NON_INTERRUPTING, TIME_CYCLE, MESSAGE_BOUNDARY,
+EVENTS = [TIMER_INTERRUPTING, TIMER_NON_INTERRUPTING, TIME_CYCLE, RULE_CYCLE, MESSAGE_BOUNDARY,
           INTERMEDIATE_TIMER, MESSAGE_CATCH, MESSAGE_THROW_CATCH, EVENT_GATEWAY, SIGNALS, ERROR,
           ESCALATION, EVENT_SUBPROCESS, CALL_ACTIVITY]
