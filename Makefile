@@ -21,7 +21,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 setup: $(VENV)/.installed
-setup-test: $(VENV)/.installed-test
+# bpmn.io's model layer (bpmn-moddle, pinned by package-lock.json) for the BPMN round-trip test;
+# without Node.js that one test skips and says why.
+MODDLE := tests/support/moddle
+$(MODDLE)/node_modules/.package-lock.json: $(MODDLE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd $(MODDLE) && npm ci --no-audit --no-fund --silent \
+	  || echo "could not install bpmn-moddle: the BPMN round-trip test will skip" >&2; \
+	else echo "npm not found: the BPMN round-trip test will skip" >&2; fi
+
+setup-test: $(VENV)/.installed-test $(MODDLE)/node_modules/.package-lock.json
 
 ## Set up, create the embedded SQLite database with the Gucheng sample, and serve.
 run: setup
