@@ -93,6 +93,8 @@ def test_worker_killed_mid_step_leaves_no_half_step_and_the_step_can_be_redone(
                                   task_id=task_id, user_id=world.officer.id, block_at=1,
                                   block_where=where)).go()
     worker.blocked()
+    # Inside the service task nothing is written yet; before COMMIT the step's audit row is.
+    assert worker.audit_rows - len(before[2]) == (1 if where == "commit" else 0)
     worker.kill()
 
     assert _snapshot(session_factory, inst_id) == before  # no half step, no instance lost

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from models import AuditEvent, Case, CaseTransfer, Deadline, HumanTask, ProcessInstance, Role
 from tests.support.case_world import build_case_county
+from tests.support.crash import Worker, worker_config
 from tests.support.procedure_world import _user, fingerprint, in_transaction
 from workflows.cases.rules import Officer
+from workflows.core.audit_verify import verify_chain
 from workflows.core.errors import Conflict
 from workflows.jobs.due_work import run_due_work
 from workflows.procedures.case_handling.filing import file_case
@@ -131,3 +133,33 @@ def test_hand_over_of_an_unanswered_transfer_is_refused_and_writes_nothing(sessi
     session.rollback()
     assert "尚未被接收或指定管辖" in str(err.value)
     assert fingerprint(session) == before
+
+
+def test_worker_killed_before_the_accepting_step_commits_leaves_the_case_with_the_sender(
+        engine, session, c):
+    """Issue 13 crash, 第25条: SIGKILL after the acceptance and its hand-over are written but
+    before COMMIT: neither is visible, the bureau still holds the case; redone, both land."""
+    old_instance = c.case.instance_id
+    t = _transfer(session, c)
+    receiver = _receiver(session, t)
+    answer = c.task(session, receiver, "answer_township")
+    before = fingerprint(session)
+    worker = Worker(worker_config(
+        engine, c.engine.bpmn_dir, c.clock.now(), action="complete", procedures=True,
+        task_id=answer.id, user_id=c.users["zk_officer1"].id, data={"answer": "accept"},
+        block_at=1, block_where="any_commit")).go()
+    worker.blocked()
+    worker.kill()
+    session.expire_all()
+    # Killed after the step's writes: its transaction held the acceptance's and the hand-over's
+    # audit rows (completed, instance started, sender cancelled …), and none of them survives.
+    assert worker.audit_rows >= before[3] + 3
+    assert fingerprint(session) == before
+    assert session.get(ProcessInstance, old_instance).status != "cancelled"
+    assert verify_chain(session).ok
+    c.act(session, receiver, "answer_township", "zk_officer1", {"answer": "accept"})
+    session.expire_all()
+    new_instance = session.get(Case, c.case.id).instance_id
+    assert session.get(CaseTransfer, t.id).handling_instance_id == new_instance != old_instance
+    assert session.get(ProcessInstance, old_instance).status == "cancelled"
+    assert verify_chain(session).ok

@@ -74,9 +74,13 @@ class Worker:
         return line.strip()
 
     def blocked(self) -> int:
-        """Wait until the worker stops at its chosen point; its PostgreSQL backend pid (or 0)."""
-        word, pid = self.signal().split()
+        """Wait until the worker stops at its chosen point; its PostgreSQL backend pid (or 0).
+
+        `audit_rows` then holds the audit rows its open transaction sees (its own writes too).
+        """
+        word, pid, rows = self.signal().split()
         assert word == "blocked", word
+        self.audit_rows = int(rows)
         return int(pid)
 
     def kill(self) -> None:

@@ -3,11 +3,15 @@ stop at a chosen point of a step, say so on stdout and wait there to be killed (
 
 Run as `python -m tests.support.crash_worker '<json config>'` from the repository root.
 Config keys: url, schema (PostgreSQL search_path), bpmn_dir, now (ISO instant), action
-("complete" or "scheduler"), task_id, user_id, block_at (the n-th stop to wait at, or null),
-block_where ("service": inside the step's service task, before anything is written;
-"commit": after every write of a step that ran that service task, just before its COMMIT), retry (after a failed step,
-run it once more and report). Lines written: `ready` (then it waits for a line on stdin
-before acting), `blocked <backend pid>`, `failed <error class> <connection invalidated>`, `done <n>`. The parent waits on these lines, never on time.
+("complete" or "scheduler"), task_id, user_id, data (the completion's form data), procedures
+(true: the product's engine with every procedure's services, forms and lanes; else the crash
+test's own), block_at (the n-th stop to wait at, or null), block_where ("service": inside the
+step's crash-point service task, before anything is written; "commit": after every write of a
+step that ran that service task, just before its COMMIT; "any_commit": before any COMMIT of the
+action), retry (after a failed step, run it once more and report). Lines written: `ready`
+(then it waits for a line on stdin before acting), `blocked <backend pid> <audit rows seen by the open transaction>`,
+`failed <error class> <connection invalidated>`, `done <n>`. The parent waits on these lines,
+never on time.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from workflows.core.forms import FormRegistry
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 from workflows.jobs.due_work import next_instance_wake, run_due_work
+from workflows.procedures import build_engine
 from workflows.tasks import processes
 
 CRASH_SERVICE = "tests.crash_point"
@@ -46,23 +51,27 @@ class Stops:
         self.where = config.get("block_where", "service")
         self.seen = 0
         self.armed = False  # a service task ran in the open transaction: its COMMIT is a stop
+        self.active = False  # set when the action starts (the definitions' sync is no stop)
 
     def reached(self, session, where: str) -> None:
         """Called at each stop; at the chosen one, report the backend and wait on stdin."""
-        if where != self.where or self.block_at is None:
+        if where != self.where or self.block_at is None or not self.active:
             return
         self.seen += 1
         if self.seen != self.block_at:
             return
         pid = 0
+        connection = session.connection()
         if session.get_bind().dialect.name == "postgresql":
-            pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        _say(f"blocked {pid}")
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        # Audit rows as the open transaction sees them: the parent knows what was written.
+        rows = connection.exec_driver_sql("SELECT count(*) FROM audit_events").scalar()
+        _say(f"blocked {pid} {rows}")
         sys.stdin.readline()  # killed here, or resumed by the parent writing a line
 
-
     def before_commit(self, session) -> None:
-        """A COMMIT of a transaction in which the service task ran is a 'commit' stop."""
+        """Any COMMIT is an 'any_commit' stop; one after the service task ran, a 'commit' stop."""
+        self.reached(session, "any_commit")
         if self.armed:
             self.armed = False
             self.reached(session, "commit")
@@ -87,7 +96,7 @@ def _services(stops: Stops) -> ServiceRegistry:
 def _complete(session_factory, engine, config) -> int:
     with session_factory() as session:
         user = session.get(User, config["user_id"])
-        processes.complete(session, engine, config["task_id"], user, {})
+        processes.complete(session, engine, config["task_id"], user, config.get("data", {}))
     return 1
 
 
@@ -112,11 +121,16 @@ def main(config: dict) -> None:
     event.listen(session_factory, "before_commit", stops.before_commit)
     event.listen(session_factory, "after_rollback", stops.disarm)
     clock = FixedClock(datetime.fromisoformat(config["now"]))
-    engine = Engine(config["bpmn_dir"], clock, LegalCalendar(), _services(stops), FormRegistry(), demo_lanes())
+    if config.get("procedures"):
+        engine = build_engine(config["bpmn_dir"], clock, LegalCalendar())
+    else:
+        engine = Engine(config["bpmn_dir"], clock, LegalCalendar(), _services(stops),
+                        FormRegistry(), demo_lanes())
     with session_factory() as session:
         engine.sync_definitions(session)
     _say("ready")
     sys.stdin.readline()  # started early (imports are the slow part), acts when told
+    stops.active = True
     run = {"complete": lambda: _complete(session_factory, engine, config),
            "scheduler": lambda: _scheduler(session_factory, engine, clock)}[config["action"]]
     try:
