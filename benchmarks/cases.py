@@ -1,7 +1,8 @@
 """Case handling with a legal-review call activity: persisted engine on SQLite vs bare SpiffWorkflow.
 
-Both runs execute bpmn/case_handling.bpmn — investigation, the `legal_review` call activity with a
-return for supplement and a second review, the decision and the publication — completing the
+Both runs execute bpmn/case_handling.bpmn — investigation, prior notice and defence, the
+`legal_review` call activity with a return for supplement and a second review, the decision, the
+publication alongside service, payment, the closing report and the archive — completing the
 same user tasks with the same data, on one set of light service tasks (canned answers, no
 database), so the ratio measures what our engine adds (state-only blobs under a version lock,
 human-task rows, form validation, certificate checks, the audit chain, a commit per step). A
@@ -61,8 +62,11 @@ STEPS = [  # (task, acting user key, form data) after the start (the filing)
     ("review", "reviewer", {"review_result": "return", "review_opinion": "补证"}),
     ("supplement", "officer2", {"supplement_note": "已补充"}),
     ("review", "reviewer", {"review_result": "pass", "review_opinion": "同意"}),
-    ("decide", "leader", {"decision_kind": "penalty", "fine_amount": "18000", "within_benchmark": True}),
-    ("publish", "officer1", {"published_on": "2026-03-03", "publication_channel": "镇网站"}),
+    ("decide", "leader", {"party_address": "郑口镇解放街12号", "pay_to": "故城县农商银行", "decision_kind": "penalty", "fine_amount": "18000", "within_benchmark": True}),
+    ("publish", "officer1", {"published_on": "2026-03-02", "publication_channel": "镇网站"}),
+    ("serve", "officer1", {"service_method": "hand", "served_on": "2026-03-02", "service_recipient": "张三"}),
+    ("pay", "officer1", {"payment_action": "paid", "paid_on": "2026-03-02", "paid_amount": "18000"}),
+    ("archive", "officer1", {"archive_number": "BM-档-1", "archived_on": "2026-03-02"}),
 ]
 MIDDLE = 4  # blob size sampled after the start, inside the call activity, and at the end
 CLOCK = {"id": 0, "rule": "x", "due_at": "2026-06-01T15:59:59.999999+00:00", "status": "pending"}
@@ -81,7 +85,12 @@ def light_services() -> ServiceRegistry:
         "legal_review.record": lambda ctx, **kw: {"result": kw["review_result"], "supplement_due": CLOCK["due_at"]},
         "legal_review.resume": lambda ctx, **_: dict(CLOCK),
         "cases.record_decision": lambda ctx, **_: {"kind": "penalty", "publish_clock": dict(CLOCK),
-                                                    "publish_due": CLOCK["due_at"]},
+                                                    "publish_due": CLOCK["due_at"], "service_clock": dict(CLOCK),
+                                                    "pay_to": "故城县农商银行"},
+        "cases.record_service": lambda ctx, **_: {"payment_due_on": "2026-03-17", "payment_due_at": CLOCK["due_at"]},
+        "cases.record_payment": lambda ctx, **_: {"next": "closed"},
+        "cases.close_case": lambda ctx, **_: {"closed_on": "2026-03-02"},
+        "cases.record_archive": lambda ctx, **_: {"archive_number": "BM-档-1"},
         "cases.record_publication": lambda ctx, **_: {"published_on": "2026-03-03", "retention_until": "2028-03-03"},
     }
     for name, fn in answers.items():
@@ -139,7 +148,7 @@ def _step(session, engine, iid, users, name, who, form) -> None:
 
 
 def persisted_instance(session, engine, users, data, step_times, blobs, town=None, real_n=None) -> None:
-    """File (real) or start (light) one case and complete its six tasks, one commit per step."""
+    """File (real) or start (light) one case and complete its tasks (STEPS), one commit per step."""
     t0 = time.perf_counter()
     if real_n is None:
         instance = processes.start(session, engine, "case_handling", data=dict(data), actor=users["officer1"])

@@ -6,14 +6,20 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Case, Document
-from tests.support.case_world import NOTICE, at, build_case_county, file, notify_and_defend
+from tests.support.case_world import (
+    NOTICE,
+    PAYABLE,
+    at,
+    build_case_county,
+    file,
+    notify_and_defend,
+    reload,
+)
 from tests.support.procedure_world import fingerprint
-from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import LegalRuleViolation
-from workflows.procedures import build_engine
 from workflows.procedures.case_handling.defence import check_after_defence
 
-DECIDE = {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True}
+DECIDE = {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True}
 
 
 @pytest.fixture
@@ -29,13 +35,6 @@ def _investigate(session, c, iid, fine="3000"):
 
 def _written(session) -> tuple:
     return fingerprint(session), session.scalar(select(func.count()).select_from(Document))
-
-
-def _reload(session, c) -> None:
-    """A fresh engine with an empty spec cache: the next step resumes from the saved state only."""
-    c.engine = build_engine(c.engine.bpmn_dir, c.clock, LegalCalendar())
-    c.engine.sync_definitions(session)
-    session.commit()
 
 
 def _docs(session, case) -> dict[str, str]:
@@ -61,20 +60,20 @@ def test_ordinary_path_with_hearing_and_review_saved_at_every_wait_state(session
     case = file(session, c)
     iid = case.instance_id
     _investigate(session, c, iid, fine="3000")
-    _reload(session, c)
+    reload(session, c)
     c.act(session, iid, "notify", "zk_officer1", NOTICE | {"notified_penalty": "罚款3000元"})
-    _reload(session, c)
+    reload(session, c)
     c.act(session, iid, "defend", "zk_officer2", HEARING | {"hearing_chair_id": c.users["zk_leader"].id})
     assert c.open_tasks(session, iid) == ["hold_hearing"]  # no decision before the requested hearing (第63条)
     at(c, 2026, 3, 12, 2)
-    _reload(session, c)
+    reload(session, c)
     c.act(session, iid, "hold_hearing", "zk_officer1", {
         "hearing_held_on": "2026-03-12", "hearing_investigator_statement": "建议罚款3000元",
         "hearing_party_statement": "初次违法，请求从轻"})
     assert c.open_tasks(session, iid) == ["review"]  # 第58条第2项: went through a hearing
-    _reload(session, c)
+    reload(session, c)
     c.act(session, iid, "review", "reviewer", {"review_result": "pass", "review_opinion": "同意"})
-    _reload(session, c)
+    reload(session, c)
     c.act(session, iid, "decide", "zk_leader", DECIDE)
     session.expire_all()
     assert session.get(Case, case.id).status == "decided"

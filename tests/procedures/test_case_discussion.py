@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Case, Document
-from tests.support.case_world import at, build_case_county, file, notify_and_defend
+from tests.support.case_world import PAYABLE, at, build_case_county, file, notify_and_defend
 from tests.support.procedure_world import fingerprint
 from workflows.core.errors import LegalRuleViolation
 from workflows.procedures.case_handling.discussion import check_discussed
 
-DECIDE = {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True}
+DECIDE = {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True}
 DISCUSSION = {"discussed_on": "2026-03-03", "discussion_participants": "郑口镇长、郑口副镇长、综合执法队长",
               "discussion_record": "执法队汇报案情；副镇长认为情节复杂但证据充分。", "discussion_conclusion": "penalty",
               "discussion_opinion": "违法事实清楚，证据确实充分。"}

@@ -10,13 +10,21 @@ from lxml import etree
 from sqlalchemy import select
 
 from models import Case, Deadline
-from tests.support.case_world import at, build_case_county, file, notify_and_defend, officers
+from tests.support.case_world import (
+    PAYABLE,
+    at,
+    build_case_county,
+    file,
+    notify_and_defend,
+    officers,
+)
 from tests.support.procedure_world import BPMN_DIR, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.rules import Officer
 from workflows.core.errors import Conflict, LegalRuleViolation, ValidationFailed
 from workflows.deadlines.figures import deadline_figures
 from workflows.procedures import build_engine
+from workflows.procedures.case_handling.disclosure import published_decisions
 from workflows.procedures.case_handling.filing import (
     extend_decision_clock,
     pause_decision_clock,
@@ -49,7 +57,7 @@ def test_minor_case_runs_to_publication_without_review(session, c):
     assert c.open_tasks(session, iid) == ["notify"]
     notify_and_defend(session, c, iid)
     assert c.open_tasks(session, iid) == ["decide"]
-    c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
+    c.act(session, iid, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000",
                                                  "within_benchmark": True})
     c.act(session, iid, "publish", "zk_officer1", {"published_on": "2026-03-03", "publication_channel": "郑口镇网站"})
     session.expire_all()
@@ -57,7 +65,7 @@ def test_minor_case_runs_to_publication_without_review(session, c):
     assert row.status == "published" and str(row.fine_amount) == "3000.00"
     d = _deadlines(session, case)
     assert d["apl60_decide"].status == "met" and d["gb118_publish_penalty"].status == "met"
-    assert c.instance(session, iid).status == "waiting"
+    assert c.open_tasks(session, iid) == ["serve"]  # 第61条: service runs alongside publication
 
 
 def _investigate(session, c, iid, fine="30000", **facts):
@@ -78,7 +86,7 @@ def test_major_decision_goes_through_legal_review_with_return_article_58(session
     assert _deadlines(session, case)["samr_legal_review"].status == "paused"
     c.act(session, iid, "supplement", "zk_officer2", {"supplement_note": "补充照片"})
     c.act(session, iid, "review", "reviewer", {"review_result": "pass", "review_opinion": "事实清楚，同意"})
-    c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "18000",
+    c.act(session, iid, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "18000",
                                                  "within_benchmark": True})
     session.expire_all()
     row = session.get(Case, case.id)
@@ -168,7 +176,7 @@ def test_a_major_decision_without_review_is_refused_article_58(session, c):
     _investigate(session, c, iid, fine="3000")
     before = fingerprint(session)
     with pytest.raises(LegalRuleViolation) as err:
-        c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "30000",
+        c.act(session, iid, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "30000",
                                                      "within_benchmark": False, "outside_benchmark_reason": "情节严重"})
     assert err.value.article == "行政处罚法 第58条"
     assert fingerprint(session) == before and c.open_tasks(session, iid) == ["decide"]
@@ -192,11 +200,11 @@ def test_decision_outside_the_benchmark_needs_a_written_reason(session, c):
     _investigate(session, c, iid, fine="1000")
     before = fingerprint(session)
     with pytest.raises(ValidationFailed) as err:
-        c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "1000",
+        c.act(session, iid, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "1000",
                                                      "within_benchmark": True})
     assert "outside_benchmark_reason" in err.value.errors and "2000–20000" in str(err.value.errors)
     assert fingerprint(session) == before
-    c.act(session, iid, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "1000",
+    c.act(session, iid, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "1000",
                                                  "within_benchmark": False, "outside_benchmark_reason": "首次违法且及时改正"})
     session.expire_all()
     assert session.get(Case, case.id).outside_benchmark_reason == "首次违法且及时改正"
@@ -251,7 +259,7 @@ def test_decision_clock_pauses_for_a_hearing_and_extends_article_60(session, c):
 def _published(session, c, party_kind="citizen"):
     case = file(session, c, party_kind=party_kind)
     _investigate(session, c, case.instance_id, fine="3000")
-    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
+    c.act(session, case.instance_id, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000",
                                                               "within_benchmark": True})
     c.act(session, case.instance_id, "publish", "zk_officer1",
           {"published_on": "2026-03-03", "publication_channel": "郑口镇政务公开栏"})
@@ -262,7 +270,7 @@ def test_publication_is_due_in_7_working_days_gb118(session, c):
     """国办发〔2018〕118号: 行政处罚决定 7 个工作日内公示 — counted on the legal calendar."""
     case = file(session, c)
     _investigate(session, c, case.instance_id, fine="3000")
-    c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
+    c.act(session, case.instance_id, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000",
                                                               "within_benchmark": True})
     due = _deadlines(session, case)["gb118_publish_penalty"].due_at
     assert due == datetime(2026, 3, 11, 15, 59, 59, 999999, tzinfo=UTC)  # Mon 2 Mar + 7 working days
@@ -284,14 +292,23 @@ def test_a_revoked_decision_is_withdrawn_within_3_working_days_article_48(sessio
 
 
 def test_publication_retention_ends_the_case_two_years_for_a_citizen(session, c):
-    """Hebei practice: results stay online 2 years when the party is a natural person, then closed."""
+    """Hebei practice: results stay online 2 years for a natural person, also after the case closed on payment."""
     case = _published(session, c)
     assert c.instance(session, case.instance_id).next_wake_at == datetime(2028, 3, 3, 15, 59, 59, 999999,
                                                                          tzinfo=UTC)
+    c.act(session, case.instance_id, "serve", "zk_officer1",
+          {"service_method": "hand", "served_on": "2026-03-02", "service_recipient": "张三"})
+    c.act(session, case.instance_id, "pay", "zk_officer1",
+          {"payment_action": "paid", "paid_on": "2026-03-02", "paid_amount": "3000"})
+    c.act(session, case.instance_id, "archive", "zk_officer1", {"archive_number": "郑口2026-1", "archived_on": "2026-03-02"})
+    session.expire_all()
+    assert session.get(Case, case.id).status == "closed"
+    town = session.get(Case, case.id).township_id
+    assert [d.case_number for d in published_decisions(session, town, date(2027, 3, 1))] == [case.case_number]
     at(c, 2028, 3, 4, 1)
     in_transaction(session, processes.wake_due_instances, session, c.engine, c.clock.now())
     assert c.instance(session, case.instance_id).status == "completed"
-    assert session.get(Case, case.id).status == "closed"
+    assert published_decisions(session, town, date(2028, 3, 4)) == []
 
 
 def test_periods_show_in_the_deadline_figures(session, c):
@@ -346,5 +363,5 @@ def test_a_penalty_must_say_whether_it_is_within_the_benchmark(session, c):
     _investigate(session, c, case.instance_id, fine="3000")
     before = fingerprint(session)
     with pytest.raises(ValidationFailed) as err:
-        c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000"})
+        c.act(session, case.instance_id, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000"})
     assert set(err.value.errors) == {"within_benchmark"} and fingerprint(session) == before

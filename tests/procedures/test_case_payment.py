@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Case, CasePayment, CaseService, CaseStatus, Deadline, Document
-from tests.support.case_world import at, build_case_county, file, notify_and_defend
+from tests.support.case_world import PAYABLE, at, build_case_county, file, notify_and_defend
 from tests.support.procedure_world import in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.payment import (
@@ -37,7 +37,7 @@ def _decided(session, c) -> Case:
           {"investigation_report": "查明", "proposed_decision": "penalty", "proposed_fine": "3000"})
     notify_and_defend(session, c, case.instance_id)
     c.act(session, case.instance_id, "decide", "zk_leader",
-          {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True})
+          {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True})
     return session.get(Case, case.id)
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Case, Deadline
-from tests.support.case_world import build_case_county, file, officers
+from tests.support.case_world import PAYABLE, build_case_county, file, officers
 from tests.support.procedure_world import fingerprint, in_transaction
 from workflows.cases.rules import Officer
 from workflows.core.errors import LegalRuleViolation
@@ -119,7 +119,7 @@ def test_no_penalty_in_place_of_a_transfer_then_the_case_closes_as_transferred_a
     c.act(session, iid, "head_decision", "zk_leader", {"approve": True})
     before = fingerprint(session)
     with pytest.raises(LegalRuleViolation) as err:
-        c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "penalty", "fine_amount": "3000",
+        c.act(session, case.instance_id, "decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000",
                                                                   "within_benchmark": True})
     assert err.value.article == "行政处罚法 第27条；国务院令第310号 第11条" and fingerprint(session) == before
     c.act(session, case.instance_id, "decide", "zk_leader", {"decision_kind": "transfer"})

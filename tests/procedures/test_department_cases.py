@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Case, HumanTask, Role
-from tests.support.case_world import build_case_county, notify_and_defend
+from tests.support.case_world import PAYABLE, build_case_county, notify_and_defend
 from tests.support.procedure_world import _user, fingerprint, in_transaction
 from workflows.cases.rules import Officer
 from workflows.core.errors import LegalRuleViolation, PermissionDenied
@@ -54,7 +54,7 @@ def test_a_departments_own_case_runs_end_to_end(session, c):
     notify_and_defend(session, c, iid, officer="cgj_team1")
     decide = _task(session, iid, "decide")
     assert (decide.role, decide.organization_id) == ("county_officer", c.orgs["cgj"].id)
-    c.act(session, iid, "decide", "cgj_team2", {"decision_kind": "penalty", "fine_amount": "3000",
+    c.act(session, iid, "decide", "cgj_team2", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "3000",
                                                 "within_benchmark": True})
     c.act(session, iid, "publish", "cgj_team1", {"published_on": "2026-03-03",
                                                  "publication_channel": "县城管局网站"})

@@ -11,8 +11,10 @@ import workflows.procedures.legal_review.steps  # noqa: F401
 from models import Delegation, DelegationMode, DelegationStatus, OrgKind, PowerItem, Role, User
 from tests.support.procedure_world import BPMN_DIR, County, _item, _org, _user, in_transaction
 from tests.support.procedure_world import build_county as build_procedure_county
+from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.rules import Officer
 from workflows.deadlines.rules import seed_deadline_rules
+from workflows.procedures import build_engine
 from workflows.procedures.case_handling.filing import file_case
 
 CASE_FILES = ("case_handling.bpmn", "legal_review.bpmn")
@@ -89,3 +91,13 @@ def notify_and_defend(session, county: County, iid: int, defence: dict | None = 
     county.act(session, iid, "notify", officer, NOTICE | (notice or {}))
     county.act(session, iid, "defend", officer, {"defence_statement": "初次违法，请求从轻", "defence_answer": "不予采纳：情节一般",
                                                   "hearing_requested": False} | (defence or {}))
+
+# 第59条: what a penalty decision names besides the fine (the party's address, where to pay).
+PAYABLE = {"party_address": "郑口镇解放街12号", "pay_to": "故城县农商银行郑口支行"}
+
+
+def reload(session, county: County) -> None:
+    """A fresh engine with an empty spec cache: the next step resumes from the saved state only."""
+    county.engine = build_engine(county.engine.bpmn_dir, county.clock, LegalCalendar())
+    county.engine.sync_definitions(session)
+    session.commit()

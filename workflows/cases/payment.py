@@ -18,6 +18,7 @@ from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, Valida
 from workflows.deadlines import records as deadlines
 
 ART_61 = "行政处罚法 第61条"
+ART_66 = "行政处罚法 第66条第二款"
 ART_67 = "行政处罚法 第67条"
 ART_72_73 = "行政处罚法 第72–73条"
 ART_C53 = "行政强制法 第53条"
@@ -66,7 +67,8 @@ def _open_deadline(session: Session, case: Case, rule_key: str) -> Deadline | No
 
 
 def serve_decision(session: Session, clock: SystemClock, calendar: LegalCalendar, actor: User, case_id: int, *,
-                   method: str, served_on: date, recipient: str, electronic_consent: bool = False) -> CaseService:
+                   method: str, served_on: date, recipient: str, electronic_consent: bool = False,
+                   instance_id: int | None = None, task_id: str | None = None) -> CaseService:
     """第61条: the decision served (by hand, post, or electronically with consent); 15 days to pay start (第67条)."""
     errors = {}
     if method not in METHODS:
@@ -92,7 +94,8 @@ def serve_decision(session: Session, clock: SystemClock, calendar: LegalCalendar
         if (pending := _open_deadline(session, case, SERVICE_RULE)) is not None:
             deadlines.mark_met(session, clock, pending.id, actor=actor)
         deadlines.start_deadline(session, clock, calendar, PAYMENT_RULE, case_ref=case.case_number,
-                                 org=case.handling_org_id, start=start_of_legal_day(served_on), actor=actor)
+                                 org=case.handling_org_id, start=start_of_legal_day(served_on), actor=actor,
+                                 instance_id=instance_id, task_id=task_id)
         issue_case_document(session, clock, case.id, "service_receipt", {
             "served_document": f"{case.case_number} 行政处罚决定书", "served_on": served_on.isoformat(),
             "method": METHODS[method], "recipient": recipient.strip()})
@@ -108,8 +111,12 @@ def paid_so_far(session: Session, case: Case) -> Decimal:
 
 
 def record_payment(session: Session, clock: SystemClock, actor: User, case_id: int, *, amount: Decimal,
-                   paid_on: date, excluded_periods: list[dict] | None = None) -> CasePayment:
-    """缴纳罚款 with the late fee due on that day; refused on a closed case (第67条) or when short of the fee."""
+                   paid_on: date, excluded_periods: list[dict] | None = None,
+                   instalment: bool = False) -> CasePayment:
+    """缴纳罚款 with the late fee due on that day; refused on a closed case (第67条) or when short of the fee.
+
+    With approved instalments (分期, 第66条) one payment may be part of what is owed.
+    """
     with unit_of_work(session):
         case = _case(session, case_id)
         if case.status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN):
@@ -122,7 +129,7 @@ def record_payment(session: Session, clock: SystemClock, actor: User, case_id: i
             raise ValidationFailed({"paid_on": ["缴款日期须在送达之后且不晚于今天 / paid between service and today"]})
         days, fee = late_fee(case.fine_amount, service.payment_due_on, paid_on, excluded_periods)
         owed = case.fine_amount - paid_so_far(session, case) + fee
-        if Decimal(amount) != owed:
+        if not (Decimal(amount) == owed or (instalment and 0 < Decimal(amount) < owed)):
             raise LegalRuleViolation(
                 f"应缴 {owed} 元（罚款余额及加处罚款 {fee} 元，逾期 {days} 日），实缴 {amount} 元 / {owed} yuan due "
                 f"including a late fee of {fee}", article=ART_72_73, owed=str(owed), late_fee=str(fee), late_days=days)
@@ -137,6 +144,29 @@ def record_payment(session: Session, clock: SystemClock, actor: User, case_id: i
                      actor_user_id=actor.id, actor_org_id=case.handling_org_id, instance_id=case.instance_id,
                      details={"amount": str(row.amount), "late_fee": str(fee), "late_days": days})
     return row
+
+
+def defer_payment(session: Session, clock: SystemClock, actor: User, case_id: int, *, until: date,
+                  instalments: int | None, reason: str) -> CaseService:
+    """暂缓或者分期缴纳 (第66条第二款): on the party's request, approved by the organ, the due date moves."""
+    with unit_of_work(session):
+        case = _case(session, case_id)
+        service = _service_of(session, case)
+        if case.status in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN) or service is None:
+            raise LegalRuleViolation(f"案件 {case.case_number} 无待缴罚款，不得批准暂缓或分期 / nothing to defer",
+                                     article=ART_66, case_id=case.id)
+        if until <= service.payment_due_on:
+            raise ValidationFailed({"deferral_until": [
+                f"暂缓或分期的最后期限须晚于原缴款期限 {service.payment_due_on} / must be after the current due date"]})
+        old_due, service.payment_due_on = service.payment_due_on, until
+        if (pending := _open_deadline(session, case, PAYMENT_RULE)) is not None:
+            deadlines.cancel(session, clock, pending.id, f"经批准暂缓或分期缴纳至 {until}（{ART_66}）", actor=actor)
+        audit.record(session, at=clock.now(), action="payment.deferred", subject_type="case", subject_id=case.id,
+                     actor_user_id=actor.id, actor_org_id=case.handling_org_id, instance_id=case.instance_id,
+                     details={"from": old_due.isoformat(), "until": until.isoformat(), "instalments": instalments,
+                              "reason": reason})
+        session.flush()
+    return service
 
 
 def court_window(service: CaseService, reminded_on: date) -> tuple[date, date]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from models import OrgKind, Role
 from workflows.accounts.access import require_start
+from workflows.cases.payment import PAYMENT_RULE
 from workflows.core.directory import find_org
 from workflows.core.services import marked_services
-from workflows.procedures.case_handling import defence, discussion, filing, steps
+from workflows.procedures.case_handling import defence, discussion, execution, filing, steps
 from workflows.procedures.declaration import Lane, Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER, officers_of, org_of
 
@@ -29,11 +30,13 @@ def start(session, engine, user, who, data: dict) -> Started:
 PROCEDURE = Procedure(
     id=steps.PROCESS_ID, package="case_handling", bpmn="case_handling.bpmn",
     label_zh="案件办理", label_en="Case handling",
-    forms={**defence.FORMS, **discussion.FORMS, **steps.FORMS},
-    services=marked_services(steps, defence, discussion),
-    rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE, defence.REQUEST_RULE),
+    forms={**defence.FORMS, **discussion.FORMS, **execution.FORMS, **steps.FORMS},
+    services=marked_services(steps, defence, discussion, execution),
+    rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE, defence.REQUEST_RULE, steps.SERVICE_RULE,
+               PAYMENT_RULE),
     lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
-           "TownshipHead": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.COUNTY_OFFICER,))},
+           "TownshipHead": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
+           "Execution": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,))},
     start=Start("case_filing", WHO, filing.file_case, run=start, label_zh="立案", label_en="Case filing",
                 summary="File a case (立案); refused naming the competent organ."),
 )

@@ -38,7 +38,8 @@ def published_decisions(session: Session, township_id: int, on: date) -> list[Pu
     """Decisions published and not withdrawn whose retention (5 years; 2 for a citizen) covers `on`."""
     cases = session.scalars(
         select(Case).options(selectinload(Case.item), selectinload(Case.enforcement_subject_org))
-        .where(Case.township_id == township_id, Case.status == CaseStatus.PUBLISHED,
+        .where(Case.township_id == township_id, Case.status != CaseStatus.WITHDRAWN,
+               Case.publication_withdrawn_on.is_(None),  # closed by payment, still published
                Case.published_on.is_not(None), Case.published_on <= on)
         .order_by(Case.published_on.desc()))
     shown = []

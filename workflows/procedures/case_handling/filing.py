@@ -34,16 +34,17 @@ from workflows.core.errors import Conflict, NotFound, ValidationFailed
 from workflows.deadlines import extensions as deadline_extensions
 from workflows.deadlines import records as deadlines
 from workflows.procedures.case_clock import legal_calendar
-from workflows.procedures.case_handling import defence, discussion, steps
+from workflows.procedures.case_handling import defence, discussion, execution, steps
 from workflows.procedures.case_handling.steps import DECIDE_RULE, PROCESS_ID, REVOKED_MESSAGE
 from workflows.procedures.rules import require_role, single_org
 from workflows.registry import powers as registry
 from workflows.tasks import processes
 
 # Form fields and step results of the procedure, present from the start so every expression can name them.
-RESULTS = ("notice", "defence", "hearing", "discussion")
+RESULTS = ("notice", "defence", "hearing", "discussion", "served", "payment", "deferral", "reminder", "enforcement",
+           "closed", "archived")
 FORM_DEFAULTS = {name: None for name in (
-    *(f.name for forms in (steps.FORMS, defence.FORMS, discussion.FORMS) for form in forms.values()
+    *(f.name for forms in (steps.FORMS, defence.FORMS, discussion.FORMS, execution.FORMS) for form in forms.values()
       for f in form.fields),
     "review_result", "review_opinion", "supplement_note", *RESULTS)}
 
@@ -186,7 +187,7 @@ def revoke_decision(session: Session, engine, case_id: int, actor: User, *, reas
         case = get_case(session, case_id)
         require_role(session, actor, _handling_role(case.handling_org, HEAD_ROLE), case.handling_org)
         instance = session.get(ProcessInstance, case.instance_id)
-        if case.status != CaseStatus.PUBLISHED or instance is None:
+        if case.published_on is None or case.publication_withdrawn_on is not None or instance is None:
             raise Conflict(f"案件 {case.case_number} 的决定未公示，无须撤回 / the decision is not published",
                            case_id=case.id, status=str(case.status))
         processes.send_message(session, engine, instance.id, REVOKED_MESSAGE,

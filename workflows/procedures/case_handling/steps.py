@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from models import CaseStatus, DecisionKind, PartyKind
-from workflows.cases.documents import issue_case_document
+from sqlalchemy import select
+
+from models import CaseStatus, DecisionKind, Organization, OrgKind, PartyKind
+from workflows.cases.documents import DECISION, issue_case_document
 from workflows.cases.payment import paid_so_far
 from workflows.cases.records import get_case
 from workflows.cases.rules import ART_58, benchmark_bounds, check_benchmark, major_reasons
@@ -26,6 +28,7 @@ SERVICE_RULE = "apl61_service"  # 第61条: 7 working days
 PUBLISH_RULE = "gb118_publish_penalty"  # 国办发〔2018〕118号: 7 working days
 WITHDRAW_RULE = "apl48_withdraw_publication"  # 第48条: 3 working days
 # Hebei practice (裕华区): results stay online 5 years, 2 years when the party is a citizen.
+ART_59 = "行政处罚法 第59条"
 ART_27_O310 = "行政处罚法 第27条；国务院令第310号 第11条"
 RETENTION_YEARS = {PartyKind.CITIZEN: 2, PartyKind.ORGANIZATION: 5}
 
@@ -51,6 +54,10 @@ FORMS = {
         Field("within_benchmark", "bool",
               label_zh="是否在自由裁量权基准范围内（见 benchmark）", label_en="Within the discretion benchmark"),
         _text("outside_benchmark_reason", "超出基准的书面理由", "Written reason for leaving the benchmark"),
+        Field("party_address", "str", max_length=200, label_zh="当事人地址（处罚决定必填）",
+              label_en="The party's address (required for a penalty)"),
+        Field("pay_to", "str", max_length=200, label_zh="缴款银行或电子支付渠道（处罚决定必填）",
+              label_en="Bank or e-payment channel (required for a penalty)"),
     ]),
     "publish": Form([
         Field("published_on", "date", required=True, label_zh="公示日期", label_en="Published on"),
@@ -100,7 +107,7 @@ def _check_reviewed(ctx: ServiceContext, case, fine: Decimal | None, facts: dict
 @service_task("cases.record_decision")
 def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decision_kind: str, fine_amount,
                     within_benchmark, outside_benchmark_reason, facts: dict, notice=None, defence=None,
-                    hearing=None, discussion=None) -> dict:
+                    hearing=None, discussion=None, party_address=None, pay_to=None, grounds=None) -> dict:
     """The decision: review gate, benchmark reason, 90-day clock met, publication period started."""
     case = get_case(ctx.session, case_id)
     kind = DecisionKind(decision_kind)
@@ -115,9 +122,8 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
     _check_reviewed(ctx, case, fine, facts)
     check_after_defence(case, kind.value, fine, notice, defence, hearing)
     check_discussed(case, kind.value, facts, discussion)
-    if kind == DecisionKind.PENALTY and within_benchmark is None:
-        raise ValidationFailed({"within_benchmark": [
-            "处罚决定须说明是否在自由裁量权基准范围内 / state whether the penalty is within the benchmark"]})
+    if kind == DecisionKind.PENALTY:
+        _check_penalty_form(within_benchmark, party_address, pay_to)
     outside = kind == DecisionKind.PENALTY and check_benchmark(case.item, fine, within_benchmark,
                                                                outside_benchmark_reason)
     case.decision_kind, case.fine_amount, case.decided_on = kind, fine, ctx.clock.today()
@@ -128,9 +134,45 @@ def record_decision(ctx: ServiceContext, case_id: int, decide_clock: dict, decis
     if kind == DecisionKind.PENALTY:
         # 第61条: served within 7 working days (met by workflows.cases.payment.serve_decision).
         result["service_clock"] = case_clock.start(ctx, SERVICE_RULE, case.handling_org_id, "serve", case.case_number)
+        result["document"] = _decision_document(ctx, case, party_address.strip(), pay_to.strip(), notice, defence,
+                                                grounds or {})
+        result["pay_to"] = pay_to.strip()
         clock = case_clock.start(ctx, PUBLISH_RULE, case.handling_org_id, "publish", case.case_number)
         result.update(publish_clock=clock, publish_due=clock["due_at"])
     return result
+
+
+def _check_penalty_form(within_benchmark, party_address, pay_to) -> None:
+    """第59条: a penalty decision names the party's address and where to pay; the benchmark is stated (第34条)."""
+    errors = {}
+    if within_benchmark is None:
+        errors["within_benchmark"] = ["处罚决定须说明是否在自由裁量权基准范围内 / state whether the penalty is within the benchmark"]
+    for name, value in (("party_address", party_address), ("pay_to", pay_to)):
+        if not (value or "").strip():
+            errors[name] = [f"行政处罚决定书须载明此项（{ART_59}）/ the decision must state it"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _remedy_organs(session, case) -> tuple[str, str]:
+    """行政复议法 第24条 and 行政诉讼法 第18条: the county government reviews; the county's basic court tries."""
+    county = session.scalars(select(Organization).where(Organization.kind == OrgKind.COUNTY_GOVERNMENT)
+                             .order_by(Organization.id)).first()
+    name = county.name if county is not None else case.enforcement_subject_org.name
+    return name, name.replace("人民政府", "") + "人民法院"
+
+
+def _decision_document(ctx: ServiceContext, case, party_address: str, pay_to: str, notice, defence, grounds: dict):
+    """行政处罚决定书 with every content 第59条 requires, issued at the decision (and its masked copy, 第48条)."""
+    remedy_organ, court = _remedy_organs(ctx.session, case)
+    defence = defence or {}
+    return issue_case_document(ctx.session, ctx.clock, case.id, DECISION, {
+        "party_address": party_address, "facts": grounds.get("facts") or case.facts_summary,
+        "evidence": grounds.get("evidence") or "现场检查笔录等", "basis": grounds.get("basis") or case.item.legal_basis,
+        "penalty": f"罚款{case.fine_amount}元" if case.fine_amount is not None else (notice or {}).get("penalty"),
+        "performance": f"自收到本决定书之日起十五日内将罚款缴至{pay_to}（行政处罚法 第六十七条）。",
+        "remedy_organ": remedy_organ, "court": court, "defence": defence.get("statement"),
+        "defence_answer": defence.get("answer")})
 
 
 @service_task("cases.record_publication")
@@ -143,7 +185,9 @@ def record_publication(ctx: ServiceContext, case_id: int, decision: dict, publis
         raise ValidationFailed({"published_on": [f"公示日期 {on} 早于决定日期 {case.decided_on} / "
                                                  f"published before the decision"]})
     case_clock.meet(ctx, decision.get("publish_clock"))
-    case.published_on, case.status = on, CaseStatus.PUBLISHED
+    case.published_on = on
+    if case.status == CaseStatus.DECIDED:  # a case already closed by payment stays closed
+        case.status = CaseStatus.PUBLISHED
     return {"published_on": on.isoformat(), "channel": publication_channel,
             "retention_until": retention_until(on, case.party_kind).isoformat()}
 
