@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, Document
+from models import Case, Deadline, Document
 from tests.support.case_world import (
     NOTICE,
     PAYABLE,
@@ -179,3 +181,27 @@ def test_hearing_held_before_the_noticed_date_is_refused(session, c):
         c.act(session, case.instance_id, "hold_hearing", "zk_officer1", {
             "hearing_held_on": "2026-03-11", "hearing_investigator_statement": "x", "hearing_party_statement": "y"})
     assert _written(session) == before
+
+
+def test_the_decision_clock_pauses_from_the_hearing_request_to_the_hearing_article_60(session, c):
+    """第60条 with the sector rule: hearing time is not counted; the 90 days run on from the hearing."""
+    case = file(session, c)
+    iid = case.instance_id
+    _investigate(session, c, iid)
+    clock_row = session.scalars(select(Deadline).where(Deadline.case_ref == case.case_number,
+                                                       Deadline.rule_key == "apl60_decide")).one()
+    due_before = clock_row.due_at
+    c.act(session, iid, "notify", "zk_officer1", NOTICE)
+    c.act(session, iid, "defend", "zk_officer2", HEARING | {"hearing_chair_id": c.users["zk_leader"].id})
+    session.expire_all()
+    assert session.get(Deadline, clock_row.id).status == "paused"
+    at(c, 2026, 3, 12, 2)
+    reload(session, c)
+    c.act(session, iid, "hold_hearing", "zk_officer1", {
+        "hearing_held_on": "2026-03-12", "hearing_investigator_statement": "建议罚款3000元",
+        "hearing_party_statement": "初次违法"})
+    session.expire_all()
+    resumed = session.get(Deadline, clock_row.id)
+    assert resumed.status == "pending" and resumed.due_at - due_before == timedelta(days=10)
+    c.act(session, iid, "review", "reviewer", {"review_result": "pass", "review_opinion": "同意"})
+    assert c.task(session, iid, "decide").due_at == resumed.due_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from models import Deadline
+from models.deadlines import RUNNING_STATUSES
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.services import ServiceContext
 from workflows.deadlines import records as deadlines
@@ -44,6 +45,14 @@ def pause(ctx: ServiceContext, handle: dict, reason: str) -> dict:
     """Stop a running period for time the rule does not count."""
     return clock_view(deadlines.pause(ctx.session, ctx.clock, handle["id"], reason,
                                       actor=ctx.actor_user_id))
+
+
+def pause_if_running(ctx: ServiceContext, handle: dict | None, reason: str) -> bool:
+    """Pause the period unless it is already paused or closed (a head may have paused it by hand)."""
+    if not handle or deadlines.get_deadline(ctx.session, handle["id"]).status not in RUNNING_STATUSES:
+        return False
+    pause(ctx, handle, reason)
+    return True
 
 
 def resume(ctx: ServiceContext, handle: dict) -> dict:

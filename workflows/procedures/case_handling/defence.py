@@ -24,6 +24,7 @@ ART_44 = "行政处罚法 第44条"
 ART_45 = "行政处罚法 第45条"
 ART_63 = "行政处罚法 第63条"
 ART_64 = "行政处罚法 第64条"
+HEARING_PAUSE = "听证期间不计入办案期限（行政处罚法 第60条；市场监督管理行政处罚程序规定）/ hearing time not counted"
 
 
 def _text(name: str, zh: str, en: str, required: bool = False) -> Field:
@@ -105,7 +106,8 @@ def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing
 
 @service_task("cases.record_defence")
 def record_defence(ctx: ServiceContext, case_id: int, notice: dict, defence_statement, defence_answer,
-                   defence_waived, hearing_requested, hearing_on, hearing_place, hearing_chair_id) -> dict:
+                   defence_waived, hearing_requested, hearing_on, hearing_place, hearing_chair_id,
+                   decide_clock=None) -> dict:
     """第45条: the defence is heard and answered; the period is not cut short; a hearing is noticed (第64条)."""
     case = get_case(ctx.session, case_id)
     statement, answer = (defence_statement or "").strip(), (defence_answer or "").strip()
@@ -129,13 +131,14 @@ def record_defence(ctx: ServiceContext, case_id: int, notice: dict, defence_stat
                    "chair_id": chair.id, "document": issue_case_document(ctx.session, ctx.clock, case.id, "hearing_notice", {
                        "hearing_at": chinese_date(on), "hearing_place": hearing_place.strip(),
                        "chair": chair.display_name, "requested_on": _zh(ctx.clock.today()), "public": True})}
+        result["decide_paused"] = case_clock.pause_if_running(ctx, decide_clock, HEARING_PAUSE)
     case_clock.meet(ctx, notice.get("clock"))
     return result
 
 
 @service_task("cases.record_hearing")
 def record_hearing(ctx: ServiceContext, case_id: int, defence: dict, hearing_held_on: str,
-                   hearing_party_statement: str, hearing_investigator_statement: str) -> dict:
+                   hearing_party_statement: str, hearing_investigator_statement: str, decide_clock=None) -> dict:
     """第64条第八项: the hearing is held on or after the noticed date and recorded (听证笔录)."""
     case = get_case(ctx.session, case_id)
     held = as_iso_date(hearing_held_on, "hearing_held_on")
@@ -149,7 +152,9 @@ def record_hearing(ctx: ServiceContext, case_id: int, defence: dict, hearing_hel
         "hearing_at": chinese_date(held), "hearing_place": defence["hearing_place"], "chair": defence["chair"],
         "investigators": investigators, "party_statement": hearing_party_statement,
         "investigator_statement": hearing_investigator_statement})
-    return {"held_on": held.isoformat(), "document": doc}
+    # 第60条 with the sector rule: the days from the request to the hearing are not counted; the 90 days run on.
+    resumed = case_clock.resume(ctx, decide_clock) if defence.get("decide_paused") else decide_clock
+    return {"held_on": held.isoformat(), "document": doc, "decide_due": (resumed or {}).get("due_at")}
 
 
 def check_after_defence(case, kind: str, fine: Decimal | None, notice, defence, hearing) -> None:
