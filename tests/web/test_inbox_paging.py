@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from models import HumanTask
+from models import HumanTask, User
 from tests.support.webapp import audit_count, login
 from tests.web.test_procedures_web import _start
+from workflows.accounts.access import principal_for
+from workflows.accounts.signin import issue_token
 
 ROW = re.compile(r'<a href="/tasks/(\d+)">')
 
@@ -50,5 +52,22 @@ def test_a_bad_page_number_is_a_clear_error_and_writes_nothing(client, session_f
         response = client.get(f"/tasks?page={bad}")
         assert response.status_code == 422, bad
         body = response.get_data(as_text=True)
-        assert 'class="errors"' in body and "<code>page</code>" in body and not ROW.search(body)
+        assert 'class="errors"' in body and "页码" in body and not ROW.search(body)  # its label, not its key
     assert audit_count(session_factory) == before
+
+
+def test_api_inbox_is_paged_in_due_order_with_its_facts(client, session_factory, clock):
+    _start(client, session_factory)
+    in_order = _more_tasks(session_factory, clock, 4)
+    with session_factory() as s:
+        user = s.scalars(select(User).where(User.username == "zk_leader")).one()
+        _, secret = issue_token(s, principal_for(s, user), user.id, "paging", clock.now())
+    auth = {"Authorization": f"Bearer {secret}"}
+    first = client.get("/api/v1/tasks?page_size=2", headers=auth).json
+    assert first["meta"] == {"page": 1, "page_size": 2, "total": 5, "pages": 3}
+    assert [r["task"]["id"] for r in first["items"]] == in_order[:2] and first["items"][0]["overdue"]
+    third = client.get("/api/v1/tasks?page_size=2&page=3", headers=auth).json
+    assert [r["task"]["id"] for r in third["items"]] == in_order[4:]
+    for bad in ("page=0", "page_size=0", "page_size=100000", "page=x"):
+        response = client.get(f"/api/v1/tasks?{bad}", headers=auth)
+        assert response.status_code == 422 and bad.split("=")[0] in response.json["errors"], bad

@@ -175,7 +175,8 @@ def test_procedure_api_start_inbox_complete_and_scope(app, session_factory):
     iid = started.json["id"]
 
     inbox = client.get("/api/v1/tasks?process_id=entrustment", headers=town).json
-    task_id = next(r["task"]["id"] for r in inbox if r["task"]["instance_id"] == iid)
+    assert inbox["meta"] == {"page": 1, "page_size": 50, "total": len(inbox["items"]), "pages": 1}
+    task_id = next(r["task"]["id"] for r in inbox["items"] if r["task"]["instance_id"] == iid)
     before = audit_count(session_factory)
     wrong = client.post(f"/api/v1/tasks/{task_id}/complete", headers=town,
                         json={"data": {"agrees": "perhaps", "nonsense": 1}})

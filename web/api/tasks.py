@@ -5,20 +5,21 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from models import OrgKind, User
-from web.api.common import BEARER, QUERY, caller, may_start, require_token
+from web.api.common import BEARER, QUERY, caller, may_start, paged, require_token
 from web.api.openapi import NO_NUL
 from web.requests import db, end_reads, forms, now
-from web.schemas.common import BaseSchema
+from web.schemas.common import MAX_PAGE_SIZE, BaseSchema, PageMeta
 from web.schemas.records import InstanceRowOut, TaskRowOut
 from web.schemas.starts import EntrustmentStart
 from web.views.tasks import InboxArgs
 from workflows.core.directory import find_org
 from workflows.procedures.entrustment import steps as entrustment
+from workflows.registry.browse import Page
 from workflows.tasks import processes
-from workflows.tasks.inbox import inbox, instance_view, visible_task
+from workflows.tasks.inbox import inbox, inbox_total, instance_view, visible_task
 
 blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1",
                 description="流程与待办 / procedures and tasks")
@@ -102,17 +103,33 @@ def _prepare(task_id: int) -> tuple:
     return user, engine
 
 
+class InboxPageArgs(InboxArgs):
+    """Inbox filters and the page: ?process_id=&township_id=&due=&page=&page_size=."""
+
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+                               error_messages={"invalid": "应为整数 / must be an integer"})
+
+
+class InboxPageOut(Schema):
+    """One page of the inbox with its pagination facts."""
+
+    items = fields.List(fields.Nested(InboxRowOut))
+    meta = fields.Nested(PageMeta)
+
+
 @blp.route("/tasks")
 class Tasks(MethodView):
     """The caller's inbox."""
 
     @blp.doc(security=BEARER)
-    @blp.arguments(InboxArgs, **QUERY)
-    @blp.response(200, InboxRowOut(many=True))
+    @blp.arguments(InboxPageArgs, **QUERY)
+    @blp.response(200, InboxPageOut)
     def get(self, args):
-        """Open tasks the caller may act on, overdue first."""
-        return inbox(db(), _user(), now(), process_id=args["process_id"], township_id=args["township_id"],
-                     due_window=args["due"])
+        """Open tasks the caller may act on, overdue first, a page at a time (paged in SQL)."""
+        user, size = _user(), args["page_size"]
+        filters = {"process_id": args["process_id"], "township_id": args["township_id"], "due_window": args["due"]}
+        rows = inbox(db(), user, now(), limit=size, offset=(args["page"] - 1) * size, **filters)
+        return paged(Page(rows, args["page"], size, inbox_total(db(), user, now(), **filters)))
 
 
 @blp.route("/tasks/<int:task_id>/claim")
