@@ -55,6 +55,12 @@ LABELS = {
     "object": _l("提出异议"), "not_filed": _l("不予立案"), "incomplete": _l("材料不全"),
     "maintained": _l("维持原决定"), "done": _l("办结"), "satisfied": _l("满意"),
     "basically_satisfied": _l("基本满意"), "unsatisfied": _l("不满意"),
+    # summary procedure (简易程序, 第51条) and its lanes
+    "warning": _l("警告"), "fine": _l("罚款"), "Officer": _l("执法人员"), "Organ": _l("行政机关"),
+    # evidence preservation and coercive measures (第56条; 行政强制法) and their choices
+    "preservation": _l("先行登记保存"), "seizure": _l("查封"), "detention": _l("扣押"), "release": _l("解除"),
+    "transfer": _l("移送"), "extend": _l("申请延长"), "dispose": _l("作出处理决定"),
+    "not_ours": _l("不属于本机关管辖"),
 }
 
 

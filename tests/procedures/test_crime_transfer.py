@@ -53,9 +53,11 @@ def test_filed_by_police_after_incomplete_materials_o310_articles_5_to_8(session
     c.act(session, iid, "police_review", "police", {"police_outcome": "filed"})
     c.act(session, iid, "hand_over_materials", "zk_officer1", {"materials_note": "移交扣押物品"})
     assert c.instance(session, iid).status == "completed"
+    # 公安部 程序规定 第180条: the incompleteness notice is met when given, cancelled once materials are complete.
     assert _rules(session, iid) == [
         ("o310_head_decide", "met"), ("o310_handover", "met"), ("o310_police_review", "met"),
-        ("o310_supplement", "met"), ("o310_police_review", "met"), ("o310_materials_handover", "met")]
+        ("o310_incomplete_notice", "met"), ("o310_supplement", "met"), ("o310_police_review", "met"),
+        ("o310_incomplete_notice", "cancelled"), ("o310_materials_handover", "met")]
     assert session.get(Case, case.id).status == "transferred"
 
 
@@ -165,3 +167,25 @@ def test_organ_may_ask_the_procuratorate_directly_without_reconsideration_o310_a
     assert [r for r, _ in _rules(session, iid)][-1] == "o310_reconsider_request"
     # not sent back to administrative handling (第10条): the case waits for the procuratorate
     assert session.get(Case, case.id).status == "transferred"
+
+
+def test_police_forward_a_case_outside_their_jurisdiction_within_24_hours_o310_article_7(session, c):
+    """第7条: not the receiving police's case → forwarded within 24 hours of receipt, the sender told in writing."""
+    case = file(session, c)
+    iid = _start(session, c, case)
+    c.act(session, iid, "head_decision", "zk_leader", {"approve": True})
+    c.act(session, iid, "hand_over", "zk_officer2", DOCS)
+    received = c.task(session, iid, "police_review").created_at
+    c.act(session, iid, "police_review", "police", {"police_outcome": "not_ours", "police_reasons": "属森林公安管辖"})
+    forward = c.task(session, iid, "police_forward")
+    row = session.scalars(select(Deadline).where(Deadline.rule_key == "o310_police_forward")).one()
+    assert (row.due_at - row.started_at).total_seconds() == 24 * 3600 and forward.due_at == row.due_at
+    assert abs((row.started_at - received).total_seconds()) < 1  # counted from receipt, not from the decision
+    before = fingerprint(session)
+    with pytest.raises(LegalRuleViolation) as err:  # the sender must be told in writing
+        c.act(session, iid, "police_forward", "police", {"forwarded_to": "故城县森林公安局", "sender_notified": False})
+    assert err.value.article == "国务院令第310号 第7条" and fingerprint(session) == before
+    c.act(session, iid, "police_forward", "police", {"forwarded_to": "故城县森林公安局", "sender_notified": True})
+    assert c.instance(session, iid).status == "completed"
+    assert dict(_rules(session, iid))["o310_police_forward"] == "met"
+    assert dict(_rules(session, iid))["o310_incomplete_notice"] == "cancelled"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from web.schemas.common import MSG_INVALID, MSG_REQUIRED, BaseSchema, id_field, required_msgs
+from workflows.procedures.case_measures.rules import KINDS as MEASURE_KINDS
 from workflows.procedures.mutual_notification.steps import KINDS
 from workflows.procedures.work_order.steps import SOURCES, URGENCIES
 
@@ -117,18 +118,23 @@ class EvaluationStart(BaseSchema):
     period_end = fields.Date(required=True, error_messages=DATE_MSG, metadata=ui("评估期间止", "Period to"))
 
 
-class CaseFilingStart(BaseSchema):
-    """立案 by a township or a county department (第54条; competence 第22–24条; 第42条 officers)."""
+class CaseOpening(BaseSchema):
+    """Who acts, where, on which item, against whom: the first fields of every start that opens a case."""
 
     handling_org_id = id_field(required=True, metadata=ui("办案机关", "Handling organ", "select", "own"))
     township_id = id_field(required=True, metadata=ui("违法行为发生地乡镇", "Township where the violation "
                                                       "occurred", "select", "townships"))
     item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs(),
                               metadata=ui("事项编码", "Item code"))
-    case_number = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=required_msgs(),
-                                metadata=ui("案号", "Case number"))
     party_name = text(200, metadata=ui("当事人", "Party"))
     party_kind = choice(("citizen", "organization"), metadata=ui("当事人类型", "Kind of party"))
+
+
+class CaseFilingStart(CaseOpening):
+    """立案 by a township or a county department (第54条; competence 第22–24条; 第42条 officers)."""
+
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=required_msgs(),
+                                metadata=ui("案号", "Case number"))
     facts_summary = text(4000, metadata=ui("案情摘要", "Facts", "textarea"))
     violation_on = fields.Date(required=True, error_messages=DATE_MSG,
                                metadata=ui("违法行为发生日", "Date of the violation"))
@@ -142,6 +148,30 @@ class CaseFilingStart(BaseSchema):
         "Endangers life, health or financial security with harmful effects (five-year limit, art. 36)"))
     officers = officer_list("执法人员（至少两名持有效执法证，第42条）",
                             "Officers (at least two with valid certificates, art. 42)")
+
+
+class SummaryPenaltyStart(CaseOpening):
+    """当场处罚 (简易程序, 行政处罚法 第51–52条): a warning or a fine up to 200/3,000 yuan."""
+
+    facts = text(4000, metadata=ui("违法事实", "Facts", "textarea"))
+    violation_on = fields.Date(required=True, error_messages=DATE_MSG,
+                               metadata=ui("违法行为发生日", "Date of the violation"))
+    place = text(200, metadata=ui("处罚地点", "Place"))
+    basis = text(1000, metadata=ui("处罚依据", "Legal basis", "textarea"))
+    penalty_kind = choice(("warning", "fine"), metadata=ui("处罚种类", "Kind of penalty"))
+    fine = fields.Decimal(load_default=None, allow_none=True, places=2, allow_nan=False, validate=_amount,
+                          error_messages={"invalid": MSG_INVALID, "special": MSG_INVALID},
+                          metadata={**ui("罚款金额（元；公民200元、组织3000元以下，第51条）",
+                                         "Fine (yuan; at most 200 for a citizen, 3,000 for an organization, art. 51)",
+                                         "number"), "minimum": 0})
+    certificate_number = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                                       error_messages=required_msgs(),
+                                       metadata=ui("出示的执法证号（第52条）", "Certificate shown (art. 52)"))
+    cash_collected = fields.Boolean(load_default=False, error_messages=BOOL_MSG, metadata=ui(
+        "当场收缴罚款（第68条）", "Fine collected in cash on the spot (art. 68)"))
+    cash_reason = text(1000, required=False, metadata=ui(
+        "超过一百元当场收缴的理由（不当场收缴事后难以执行，第68条）",
+        "Why a fine above 100 yuan is collected on the spot (art. 68)", "textarea"))
 
 
 class CrimeTransferStart(BaseSchema):
@@ -162,6 +192,22 @@ class CaseTransferStart(BaseSchema):
                                         "textarea"))
     receiver_org_id = id_field(load_default=None, allow_none=True, metadata=ui(
         "接收机关（依权责清单）", "Receiving organ (by the registry)", "select", "parties"))
+
+
+class CaseMeasuresStart(BaseSchema):
+    """先行登记保存 (行政处罚法 第56条) or 查封、扣押 (行政强制法 第17–25条) on a case."""
+
+    kind = choice(MEASURE_KINDS, metadata=ui("措施种类", "Measure"))
+    items = text(4000, metadata=ui("物品清单（名称、数量）", "Items (name, quantity)", "textarea"))
+    reason = text(2000, metadata=ui("理由", "Reason", "textarea"))
+    basis = text(1000, metadata=ui("依据", "Legal basis"))
+    coercion_item_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60),
+                                       metadata=ui("行政强制事项（查封、扣押时）", "Coercive power (seizure or detention)",
+                                                   "select", "coercion_items"))
+    on_the_spot = fields.Boolean(load_default=False, error_messages=BOOL_MSG, metadata=ui(
+        "情况紧急，当场实施（24小时内报告负责人，行政强制法 第19条）",
+        "Taken on the spot in an emergency (reported within 24 hours, art. 19)"))
+    officers = officer_list("执法人员（两名以上，行政强制法 第18条）", "Officers (two or more, art. 18)")
 
 
 class JointEnforcementStart(BaseSchema):

@@ -18,6 +18,7 @@ from web.views.tasks import acting_user, workflow_engine
 from workflows.cases.browse import certified_officers, orgs_of_kind, visible_case
 from workflows.core.errors import QuanzeError
 from workflows.procedures import start_grants
+from workflows.procedures.case_measures.rules import coercion_items
 from workflows.procedures.case_transfer.steps import competent_receiver
 from workflows.registry.browse import departments, townships
 from workflows.registry.powers import who
@@ -70,6 +71,8 @@ OPTIONS = {
     "parties": lambda _kind, _case: _parties(),
     "police": lambda _kind, _case: _orgs(orgs_of_kind(db(), OrgKind.PUBLIC_SECURITY)),
     "officers": _officers,
+    "coercion_items": lambda _kind, case: (("", "—"), *((i.code, f"{i.code} {i.name_zh}")
+                                                       for i in (coercion_items(db(), case) if case else ()))),
 }
 
 
@@ -142,7 +145,7 @@ def _render(kind: str, fields: list, form: dict, errors: dict, status: int = 200
 
 
 def _redirect(started: Started):
-    if started.case_id is not None and started.procedure in ("case_filing", "case_transfer"):
+    if started.case_id is not None and started.procedure in ("case_filing", "case_transfer", "summary_penalty"):
         return redirect(url_for("cases.detail", case_id=started.case_id))
     return redirect(url_for("tasks.instance", instance_id=started.instance_id))
 

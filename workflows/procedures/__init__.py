@@ -14,6 +14,7 @@ from workflows.core.lanes import LaneRegistry, LaneRule
 from workflows.core.services import ServiceRegistry
 from workflows.engine import Engine
 from workflows.procedures.case_handling.declaration import PROCEDURE as CASE_HANDLING
+from workflows.procedures.case_measures.declaration import PROCEDURE as CASE_MEASURES
 from workflows.procedures.case_transfer.declaration import RECEIVE as CASE_TRANSFER_RECEIVE
 from workflows.procedures.case_transfer.declaration import SEND as CASE_TRANSFER_SEND
 from workflows.procedures.crime_transfer.declaration import PROCEDURE as CRIME_TRANSFER
@@ -35,12 +36,13 @@ from workflows.procedures.grant.declaration import PROCEDURE as GRANT
 from workflows.procedures.joint_enforcement.declaration import PROCEDURE as JOINT_ENFORCEMENT
 from workflows.procedures.legal_review.declaration import PROCEDURE as LEGAL_REVIEW
 from workflows.procedures.mutual_notification.declaration import PROCEDURE as MUTUAL_NOTIFICATION
+from workflows.procedures.summary_penalty.declaration import PROCEDURE as SUMMARY_PENALTY
 from workflows.procedures.work_order.declaration import PROCEDURE as WORK_ORDER
 
 # The order is the start menu's order.
 ALL: tuple[Procedure, ...] = (
-    ENTRUSTMENT, GRANT, DUTY_ACCESS, EVALUATION, CASE_HANDLING, LEGAL_REVIEW, CRIME_TRANSFER,
-    CASE_TRANSFER_SEND, CASE_TRANSFER_RECEIVE, JOINT_ENFORCEMENT, MUTUAL_NOTIFICATION, WORK_ORDER,
+    ENTRUSTMENT, GRANT, DUTY_ACCESS, EVALUATION, CASE_HANDLING, SUMMARY_PENALTY, LEGAL_REVIEW, CRIME_TRANSFER,
+    CASE_TRANSFER_SEND, CASE_TRANSFER_RECEIVE, CASE_MEASURES, JOINT_ENFORCEMENT, MUTUAL_NOTIFICATION, WORK_ORDER,
 )
 
 

@@ -25,8 +25,9 @@ PROCEDURE = Procedure(
     id=steps.PROCESS_ID, package="crime_transfer", bpmn="crime_transfer.bpmn",
     label_zh="涉嫌犯罪移送", label_en="Transfer of a suspected crime",
     forms=steps.FORMS, services=marked_services(steps),
-    # 国务院令第310号 第5、8、9、13条 periods (deadline_rules.json).
-    rule_keys=("o310_head_decide", "o310_handover", "o310_police_review", "o310_supplement",
+    # 国务院令第310号 第5、7、8、9、12条 periods (and 公安部 程序规定 第180条) (deadline_rules.json).
+    rule_keys=("o310_head_decide", "o310_handover", "o310_police_review", "o310_incomplete_notice",
+               "o310_police_forward", "o310_supplement",
                "o310_materials_handover", "o310_reconsider_request", "o310_reconsider_answer",
                "o310_procuratorate_request"),
     lanes={"TownshipHead": Lane(Role.TOWNSHIP_LEADER, "subject_org_id", also=(Role.DEPARTMENT_HEAD,)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from models import CaseStatus, Organization, OrgKind, Role, User
@@ -11,7 +13,9 @@ from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
+from workflows.deadlines import records as deadlines
 from workflows.procedures import case_clock
+from workflows.procedures.periods import service_calendar
 from workflows.procedures.rules import require_role
 from workflows.tasks import processes
 
@@ -37,9 +41,14 @@ FORMS = {
                            _text("refusal_reason", "不批准的理由", "Reasons for refusal")]),
     "hand_over": Form([_bool(f"doc_{key}", zh, key.replace("_", " ")) for key, zh in DOCUMENTS.items()]),
     "police_review": Form([
-        Field("police_outcome", "choice", required=True, choices=("filed", "not_filed", "incomplete"),
-              label_zh="审查结果（立案/不予立案/材料不全）", label_en="Outcome"),
-        _text("police_reasons", "理由或需补充的材料", "Reasons or missing materials")]),
+        Field("police_outcome", "choice", required=True, choices=("filed", "not_filed", "incomplete", "not_ours"),
+              label_zh="审查结果（立案/不予立案/材料不全/不属于本机关管辖）", label_en="Outcome"),
+        _text("police_reasons", "理由、需补充的材料或有管辖权的机关", "Reasons, missing materials or the competent organ")]),
+    # 第7条: a case outside its jurisdiction is forwarded within 24 hours, the sender told in writing.
+    "police_forward": Form([
+        Field("forwarded_to", "str", required=True, max_length=200, label_zh="转送的有管辖权机关",
+              label_en="Competent organ forwarded to"),
+        _bool("sender_notified", "已书面告知移送的行政执法机关", "The sending organ was told in writing")]),
     "supplement_materials": Form([_text("supplement_note", "补充材料说明", "What was supplemented", True)]),
     "hand_over_materials": Form([_text("materials_note", "移交物品说明", "Items handed over")]),
     "ask_reconsideration": Form([_bool("ask_reconsideration", "是否提请复议", "Ask for reconsideration"),
@@ -99,13 +108,36 @@ def record_handover(ctx: ServiceContext, transfer: dict, documents: dict) -> dic
         raise LegalRuleViolation(
             f"移送材料不全，缺少：{'、'.join(missing)} / the hand-over lacks: {', '.join(missing)}",
             article=f"{O310} 第6条", missing=missing)
-    return _next(ctx, transfer, "o310_police_review", "police_org_id", "police_review",
-                 documents={k: bool(documents.get(k)) for k in DOCUMENTS})
+    return _received(ctx, _next(ctx, transfer, "o310_police_review", "police_org_id", "police_review",
+                                documents={k: bool(documents.get(k)) for k in DOCUMENTS}))
+
+
+def _received(ctx: ServiceContext, transfer: dict) -> dict:
+    """The police received the case: 24 hours to tell the sender of missing materials (第180条)."""
+    notice = case_clock.start(ctx, "o310_incomplete_notice", transfer["police_org_id"], "police_review",
+                              transfer["case_number"])
+    return {**transfer, "received_at": ctx.now.isoformat(), "notice_clock": notice}
+
+
+def _close_notice(ctx: ServiceContext, transfer: dict, outcome: str) -> None:
+    """The incompleteness notice is met when given, and owed by no one once the materials were accepted."""
+    handle = transfer.get("notice_clock")
+    if handle is None:
+        return
+    if outcome == "incomplete":
+        case_clock.meet(ctx, handle)
+    else:
+        deadlines.cancel(ctx.session, ctx.clock, handle["id"], "材料齐全，无需告知补充 / materials complete",
+                         actor=ctx.actor_user_id)
 
 
 @service_task("crime.record_police")
 def record_police(ctx: ServiceContext, transfer: dict, police_outcome: str, police_reasons) -> dict:
-    """第8条: filed, not filed (reasons), or materials incomplete (supplement within 3 days)."""
+    """第8条: filed, not filed (reasons), incomplete (supplement within 3 days), or forwarded (第7条)."""
+    _close_notice(ctx, transfer, police_outcome)
+    transfer = {**transfer, "notice_clock": None}
+    if police_outcome == "not_ours":
+        return _forward_period(ctx, transfer, _reason(police_reasons, "police_reasons", "转送"))
     if police_outcome == "incomplete":
         return _next(ctx, transfer, "o310_supplement", "organ_id", "supplement_materials",
                      missing_materials=_reason(police_reasons, "police_reasons", "材料不全"))
@@ -118,8 +150,28 @@ def record_police(ctx: ServiceContext, transfer: dict, police_outcome: str, poli
 @service_task("crime.record_supplement")
 def record_supplement(ctx: ServiceContext, transfer: dict, supplement_note: str) -> dict:
     """The sender supplemented; the police review period runs again."""
-    return _next(ctx, transfer, "o310_police_review", "police_org_id", "police_review",
-                 supplement_note=supplement_note)
+    return _received(ctx, _next(ctx, transfer, "o310_police_review", "police_org_id", "police_review",
+                                supplement_note=supplement_note))
+
+
+def _forward_period(ctx: ServiceContext, transfer: dict, reasons: str) -> dict:
+    """第7条: 24 hours from receipt to forward the case to the competent organ."""
+    case_clock.meet(ctx, transfer.get("clock"))
+    row = deadlines.start_deadline(ctx.session, ctx.clock, service_calendar(ctx), "o310_police_forward",
+                                   instance_id=ctx.instance_id, task_id="police_forward",
+                                   case_ref=transfer["case_number"], org=transfer["police_org_id"],
+                                   start=datetime.fromisoformat(transfer["received_at"]), actor=ctx.actor_user_id)
+    return {**transfer, "clock": case_clock.clock_view(row), "police": "not_ours", "police_reasons": reasons}
+
+
+@service_task("crime.record_forward")
+def record_forward(ctx: ServiceContext, transfer: dict, forwarded_to: str, sender_notified: bool) -> dict:
+    """第7条: forwarded to the competent organ and the sending organ told in writing."""
+    if not sender_notified:
+        raise LegalRuleViolation("转送须书面告知移送案件的行政执法机关 / the sending organ must be told in writing",
+                                 article=f"{O310} 第7条")
+    return _next(ctx, transfer, None, "organ_id", "", forwarded_to=forwarded_to.strip(),
+                 forwarded_on=ctx.clock.today().isoformat())
 
 
 @service_task("crime.record_materials")
