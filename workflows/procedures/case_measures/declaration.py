@@ -6,7 +6,7 @@ from models import Case, Role
 from workflows.accounts.access import require_start
 from workflows.core.services import marked_services
 from workflows.procedures.case_measures import steps
-from workflows.procedures.declaration import CASE, Procedure, Start, Started
+from workflows.procedures.declaration import CASE, Lane, Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER, officers_of
 
 WHO = (TOWN_OFFICER, DEPT_OFFICER)
@@ -28,8 +28,8 @@ PROCEDURE = Procedure(
     forms=steps.FORMS, services=marked_services(steps),
     # 行政处罚法 第56条; 行政强制法 第19、25条.
     rule_keys=(steps.PRESERVE_RULE, steps.REPORT_RULE, steps.TERM_RULE),
-    lanes={"Officer": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER),
-           "Organ": (Role.TOWNSHIP_LEADER, Role.DEPARTMENT_HEAD)},
+    lanes={"Officer": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
+           "Organ": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.DEPARTMENT_HEAD,))},
     start=Start("case_measures", WHO, steps.start_case_measure, place=CASE, run=start,
                 summary="Preserve evidence or seize/detain items (先行登记保存 第56条; 查封、扣押 行政强制法)."),
 )

@@ -6,7 +6,7 @@ from models import Role
 from workflows.accounts.access import require_start
 from workflows.cases.summary import SpotDecision
 from workflows.core.services import marked_services
-from workflows.procedures.declaration import MENU, Procedure, Start, Started
+from workflows.procedures.declaration import MENU, Lane, Procedure, Start, Started
 from workflows.procedures.starting import DEPT_OFFICER, TOWN_OFFICER
 from workflows.procedures.summary_penalty import steps
 
@@ -27,8 +27,8 @@ PROCEDURE = Procedure(
     label_zh="简易程序（当场处罚）", label_en="Summary procedure (on the spot)",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=(steps.HANDOVER_RULE, steps.DEPOSIT_RULE),  # 行政处罚法 第71条
-    lanes={"Officer": (Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER),
-           "Organ": (Role.TOWNSHIP_LEADER, Role.DEPARTMENT_HEAD)},
+    lanes={"Officer": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
+           "Organ": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.DEPARTMENT_HEAD,))},
     start=Start("summary_penalty", WHO, steps.start_summary, place=MENU, run=start,
                 summary="Decide a warning or a small fine on the spot (简易程序, 第51–52条)."),
 )
