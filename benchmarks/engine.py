@@ -100,7 +100,7 @@ def build_world(session, clock) -> tuple[dict, dict]:
         for n in (1, 2):
             user(f"officer{n}", town, Role.TOWNSHIP_OFFICER, f"冀执BM{n}")
     data = {"department_id": dept.id, "township_id": town.id, "county_government_id": county.id,
-            "reviewer_org_id": legal.id, "requires_county_approval": True, "reminder_days": 30,
+            "reviewer_org_id": legal.id, "requires_county_approval": True,
             "item_codes": ["BM-01"], "authority": "立案、调查取证、作出行政处罚决定",
             "term_start": "2026-04-01", "term_end": "2026-12-31", "responsibilities": "以委托机关名义实施。",
             "supervision": "每季度评查案卷。", "new_term_end": None}

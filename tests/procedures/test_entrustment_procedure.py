@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,9 @@ from sqlalchemy import select
 from models import AuditEvent, Delegation, DelegationStatus, Document, HumanTask
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import start_of_legal_day
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
+from workflows.deadlines.rules import load_rule_specs
 from workflows.procedures import build_engine
 from workflows.procedures.entrustment.steps import revoke_entrustment, start_entrustment
 from workflows.registry import powers as registry
@@ -141,6 +143,16 @@ def test_a_term_that_is_not_renewed_lapses_article_20(session, c):
     assert session.scalars(select(Delegation.status)).all() == [DelegationStatus.EXPIRED]
     assert _who(session, c, date(2026, 12, 31)).mode == "entrust"
     assert _who(session, c, date(2027, 1, 1)).mode == "assist"
+
+
+def test_the_renewal_reminder_is_counted_back_by_its_rule_article_20(session, c):
+    """The reminder fires the rule's period (entrust_renewal_reminder, 倒算) before the term end."""
+    iid = _in_force(session, c)
+    rule = next(r for r in load_rule_specs() if r["key"] == "entrust_renewal_reminder")
+    assert (rule["direction"], rule["unit"]) == ("before", "calendar_days")
+    assert "reminder_days" not in c.instance(session, iid).state  # no period in the data any more
+    assert c.instance(session, iid).next_wake_at == start_of_legal_day(
+        date(2026, 12, 31) - timedelta(days=rule["amount"]))
 
 
 def test_an_undecided_renewal_lapses_and_the_task_is_then_stale(session, c):

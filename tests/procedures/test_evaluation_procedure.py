@@ -11,11 +11,13 @@ from models import Delegation, DelegationStatus
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import PermissionDenied, ValidationFailed
+from workflows.deadlines.rules import load_rule_specs
 from workflows.engine.scripting import StepContext
 from workflows.procedures import build_engine
 from workflows.procedures.evaluation.steps import case_handler, start_evaluation
 from workflows.registry import powers as registry
 from workflows.registry.delegations import DelegationDraft, add_delegations
+from workflows.tasks import processes
 
 REPORTED = {"CGJ-01": {"cases": 20, "overturned": 0, "overdue": 1},
             "CGJ-02": {"cases": 0},
@@ -72,7 +74,7 @@ def test_returned_items_leave_the_township_from_the_cutover_date_article_24(sess
     iid = _start(session, c)
     _to_decision(session, c, iid)
     c.act(session, iid, "evaluation_decision", "approver", DECISION)
-    assert c.instance(session, iid).status == "completed"
+    assert c.instance(session, iid).status == "waiting"  # CGJ-01 and CGJ-09 stay: the next cycle runs
     zk = c.orgs["zk"].id
     assert registry.who(session, "CGJ-02", zk, date(2026, 3, 31)).mode == "grant"
     assert registry.who(session, "CGJ-02", zk, date(2026, 4, 1)).mode == "assist"
@@ -102,8 +104,34 @@ def test_keeping_every_item_changes_nothing(session, c):
     _to_decision(session, c, iid)
     c.act(session, iid, "evaluation_decision", "approver",
           {"keep_codes": ["CGJ-01", "CGJ-02", "CGJ-09"], "reasons": "运行良好"})
-    assert c.instance(session, iid).status == "completed"
+    assert c.instance(session, iid).status == "waiting"
     assert set(session.scalars(select(Delegation.status))) == {DelegationStatus.EFFECTIVE}
+
+
+def test_the_next_evaluation_is_due_by_its_rule_from_this_one_article_24(session, c):
+    """第24条 定期组织评估: grant_evaluation_cycle from the last evaluation reminds the county."""
+    iid = _start(session, c)
+    _to_decision(session, c, iid)
+    decided_at = c.clock.now()
+    c.act(session, iid, "evaluation_decision", "approver", DECISION)
+    rule = next(r for r in load_rule_specs() if r["key"] == "grant_evaluation_cycle")
+    due = LegalCalendar().due(decided_at, rule["amount"], rule["unit"]).due_at
+    assert c.instance(session, iid).next_wake_at == due and c.open_tasks(session, iid) == []
+    c.clock.set(due)
+    in_transaction(session, processes.wake_due_instances, session, c.engine, due)
+    assert c.open_tasks(session, iid) == ["organize_next_evaluation"]
+    c.act(session, iid, "organize_next_evaluation", "approver", {"evaluation_plan": "下月开展"})
+    assert c.instance(session, iid).status == "completed"
+
+
+def test_when_every_item_is_returned_no_next_evaluation_is_due(session, c):
+    """Nothing left granted to evaluate: the evaluation ends without a next cycle."""
+    iid = _start(session, c)
+    _to_decision(session, c, iid)
+    c.act(session, iid, "evaluation_decision", "approver",
+          {"return_codes": ["CGJ-01", "CGJ-02", "CGJ-09"], "cutover_on": "2026-04-01", "reasons": "全部收回"})
+    inst = c.instance(session, iid)
+    assert inst.status == "completed" and inst.next_wake_at is None
 
 
 # -- bad input: each a clear error, nothing written ------------------------------------------
@@ -169,5 +197,5 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
             s.commit()
             c.act(s, iid, name, user, data)
     with session_factory() as s:
-        assert c.instance(s, iid).status == "completed"
+        assert c.instance(s, iid).status == "waiting"
         assert registry.who(s, "CGJ-02", c.orgs["zk"].id, date(2026, 4, 1)).mode == "assist"

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from models import Delegation, Document
 from tests.support.procedure_world import County, build_county, fingerprint, in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import start_of_legal_day
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
+from workflows.deadlines.rules import load_rule_specs
 from workflows.procedures import build_engine
 from workflows.procedures.grant.steps import start_grant
 from workflows.registry import powers as registry
@@ -64,7 +66,7 @@ def test_grant_runs_to_the_registry_on_its_effective_date_article_24(session, c)
     assert session.scalars(select(Delegation)).all() == []  # nothing in force before the date
 
     _wake(session, c, datetime(2026, 3, 31, 16, 0, tzinfo=UTC))
-    assert c.instance(session, iid).status == "completed"
+    assert c.instance(session, iid).status == "waiting"  # in force; the first evaluation is due later
     answer = registry.who(session, "CGJ-01", c.orgs["zk"].id, date(2026, 4, 1))
     assert answer.mode == "grant" and answer.enforcement_subject.id == c.orgs["zk"].id
     assert answer.document_no == "故政赋〔2026〕1号"
@@ -73,6 +75,24 @@ def test_grant_runs_to_the_registry_on_its_effective_date_article_24(session, c)
     docs = session.scalars(select(Document).where(Document.instance_id == iid)).all()
     assert {d.mime.split(";")[0] for d in docs} == {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/html"}
+
+
+def test_the_first_periodic_evaluation_is_due_by_its_rule_article_24(session, c):
+    """第24条 定期组织评估: grant_evaluation_cycle counted from the effective date reminds the county."""
+    iid = _start(session, c)
+    _through_review(session, c, iid)
+    c.act(session, iid, "county_decision", "approver", {"county_decision": "approve", "effective_on": "2026-04-01"})
+    _after_decision(session, c, iid)
+    _wake(session, c, datetime(2026, 3, 31, 16, 0, tzinfo=UTC))
+    rule = next(r for r in load_rule_specs() if r["key"] == "grant_evaluation_cycle")
+    due = LegalCalendar().due(start_of_legal_day(date(2026, 4, 1)), rule["amount"], rule["unit"]).due_at
+    assert c.instance(session, iid).next_wake_at == due and c.open_tasks(session, iid) == []
+    _wake(session, c, due)
+    assert c.open_tasks(session, iid) == ["organize_evaluation"]
+    with pytest.raises(PermissionDenied):  # the county government organizes it, not the department
+        c.act(session, iid, "organize_evaluation", "cgj_officer", {})
+    c.act(session, iid, "organize_evaluation", "approver", {"evaluation_plan": "五月组织评估"})
+    assert c.instance(session, iid).status == "completed"
 
 
 def test_a_township_that_declines_ends_the_grant_without_registry_change(session, c):
@@ -153,8 +173,13 @@ def test_save_and_reload_at_every_wait_state(session_factory, c):
         s.commit()
         _wake(s, c, datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
         s.commit()
-        assert c.instance(s, iid).status == "completed"
+        assert c.instance(s, iid).status == "waiting"
         assert registry.who(s, "CGJ-01", c.orgs["zk"].id, date(2026, 4, 1)).mode == "grant"
+        _wake(s, c, datetime(2027, 4, 2, 1, 0, tzinfo=UTC))  # 365 days after 1 April 2026 end 1 April 2027
+        s.commit()
+    step("organize_evaluation", "approver", {})
+    with session_factory() as s:
+        assert c.instance(s, iid).status == "completed"
 
 
 # -- bad input: each a clear error, nothing written ------------------------------------------

@@ -11,3 +11,9 @@ DELEGATION_REVIEW = Form([
     Field("review_opinion", "text", required=True, max_length=2000, label_zh="审查意见",
           label_en="Review opinion"),
 ])
+
+# 定期组织评估 (行政处罚法 第24条): the county government acknowledges that the periodic
+# evaluation of granted items is due (rule grant_evaluation_cycle) and notes how it will run.
+EVALUATION_DUE = Form([
+    Field("evaluation_plan", "text", max_length=2000, label_zh="评估安排", label_en="Evaluation plan"),
+])

@@ -20,7 +20,8 @@ PROCEDURE = Procedure(
     label_zh="委托", label_en="Entrustment",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("entrust_township_opinion", "entrust_legal_review", "entrust_revise_letter",
-               "entrust_county_approval", "entrust_signing", "entrust_publication"),
+               "entrust_county_approval", "entrust_signing", "entrust_publication",
+               "entrust_renewal_reminder"),  # 第20条 term: the renewal reminder, counted back from its end
     lanes={"Township": TOWNSHIP_GOVERNMENT, "LegalReviewer": LEGAL_REVIEWER,
            "CountyDepartment": COUNTY_DEPARTMENT, "CountyGovernment": COUNTY_GOVERNMENT},
     start=Start("entrustment", (DEPT_OFFICER,), steps.start_entrustment, place=OWN_PAGE),

@@ -48,7 +48,6 @@ PROCESS_ID = "entrustment"
 REVOKE_MESSAGE = "entrustment_revoke"
 # Shandong practice (山东省乡镇人民政府工作条例 第8条): 征求乡镇意见并报县政府审核批准.
 REQUIRES_COUNTY_APPROVAL = True
-REMINDER_DAYS = 30  # calendar days before the term ends when the renewal reminder fires
 LETTER_FIELDS = ("authority", "responsibilities", "supervision")
 # A registry draft's fields as the letter's form names them (start page, revise task, API).
 LETTER_FIELDS_OF_DRAFT = {"item_code": "item_codes", "mode": "item_codes", "township": "township_id",
@@ -258,7 +257,7 @@ def start_entrustment(session: Session, engine, actor: User, department: Organiz
                 "county_government_id": single_org(session, OrgKind.COUNTY_GOVERNMENT).id,
                 "reviewer_org_id": single_org(session, OrgKind.LEGAL_AFFAIRS_OFFICE).id,
                 "requires_county_approval": bool(requires_county_approval),
-                "reminder_days": REMINDER_DAYS, "item_codes": list(item_codes), "authority": authority,
+                "item_codes": list(item_codes), "authority": authority,
                 "term_start": term_start, "term_end": term_end, "responsibilities": responsibilities,
                 "supervision": supervision, "new_term_end": None}
         return processes.start(session, engine, PROCESS_ID, actor=actor, business_key=business_key,

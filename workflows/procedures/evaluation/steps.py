@@ -22,6 +22,7 @@ from workflows.core.db import unit_of_work
 from workflows.core.errors import ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
+from workflows.procedures.forms import EVALUATION_DUE
 from workflows.procedures.rules import as_iso_date, org_of_kind, require_role, single_org
 from workflows.registry.delegations import DelegationDraft, add_delegations, revoke_delegation
 from workflows.registry.powers import who
@@ -55,6 +56,7 @@ FORMS = {
         _text("adjustment", "调整内容（行使范围等）", "Adjustment (scope etc.)"),
         _text("reasons", "评估结论与理由", "Conclusion and reasons", required=True),
     ]),
+    "organize_next_evaluation": EVALUATION_DUE,
 }
 
 

@@ -12,7 +12,7 @@ from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
 from workflows.documents.issue import issue_grant_decision
-from workflows.procedures.forms import DELEGATION_REVIEW
+from workflows.procedures.forms import DELEGATION_REVIEW, EVALUATION_DUE
 from workflows.procedures.rules import (
     ART_24,
     as_iso_date,
@@ -77,6 +77,7 @@ FORMS = {
               label_en="Officers trained"),
         _text("training_note", "培训情况", "Training"),
     ], due="rule_due('grant_handover_training')"),
+    "organize_evaluation": EVALUATION_DUE,
 }
 
 
