@@ -79,8 +79,8 @@ def dashboard():
     # Every open task with a due date counts here for its organization, as 期限提醒 lists it.
     town_scope = visible_township_ids(me) if not me.department_ids else None
     dept_scope = None if me.is_county_wide else me.department_ids
-    tasks = task_figures_by(db(), clock().now())
-    dated = {"towns": _visible(tasks["township"], town_scope), "depts": _visible(tasks["department"], dept_scope)}
+    tasks = task_figures_by(db(), clock().now(), {"township": town_scope, "department": dept_scope})
+    dated = {"towns": tasks["township"], "depts": tasks["department"]}
     if not errors:
         span = (start_of_legal_day(start), start_of_legal_day(end + timedelta(days=1)))
         # Township staff see their own township; departments their own; county-wide roles all.

@@ -136,9 +136,13 @@ def _grouped(session: Session, rows, orgs: dict, group_by: str) -> list[dict]:
     return [g.to_dict() for g in sorted(groups.values(), key=lambda g: g.name)]
 
 
-def task_figures_by(session: Session, now: datetime,
-                    groupings: tuple[str, ...] = GROUPINGS) -> dict[str, list[dict]]:
-    """Open tasks with a due date per township or department (those 期限提醒 lists): open, overdue."""
+def task_figures_by(session: Session, now: datetime, scopes: dict[str, set[int] | None],
+                    limit: int = 20) -> dict[str, dict]:
+    """Open tasks with a due date (those 期限提醒 lists) per township or department within each scope.
+
+    Per grouping: the totals and the `limit` groups with most overdue, then most open (a county has
+    thousands of townships; the page shows where the backlog is, the totals count every task).
+    """
     overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
     rows = session.execute(
         select(HumanTask.organization_id, func.count(), overdue)
@@ -146,16 +150,19 @@ def task_figures_by(session: Session, now: datetime,
         .group_by(HumanTask.organization_id)).all()
     orgs = _org_rows(session, {r[0] for r in rows})
     result = {}
-    for group_by in groupings:
+    for group_by, allowed in scopes.items():
         counts: dict[int, list[int]] = {}
         for org_id, count, late in rows:
             group_id = _group_of(orgs[org_id], group_by)
-            if group_id is not None:
-                counts.setdefault(group_id, [0, 0])
-                counts[group_id][0] += count
-                counts[group_id][1] += int(late or 0)
-        names = _org_rows(session, set(counts))
-        result[group_by] = sorted(({"group_id": g, "name": names[g].short_name or names[g].name,
-                                    "open_tasks": n, "overdue_tasks": late} for g, (n, late) in counts.items()),
-                                  key=lambda f: f["name"])
+            if group_id is not None and (allowed is None or group_id in allowed):
+                pair = counts.setdefault(group_id, [0, 0])
+                pair[0] += count
+                pair[1] += int(late or 0)
+        top = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:limit]
+        names = {**orgs, **_org_rows(session, {g for g, _ in top} - orgs.keys())}
+        result[group_by] = {
+            "open_tasks": sum(n for n, _ in counts.values()), "overdue_tasks": sum(late for _, late in counts.values()),
+            "groups": len(counts),
+            "rows": [{"group_id": g, "name": names[g].short_name or names[g].name, "open_tasks": n,
+                      "overdue_tasks": late} for g, (n, late) in top]}
     return result
