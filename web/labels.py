@@ -61,6 +61,13 @@ LABELS = {
     "preservation": _l("先行登记保存"), "seizure": _l("查封"), "detention": _l("扣押"), "release": _l("解除"),
     "transfer": _l("移送"), "extend": _l("申请延长"), "dispose": _l("作出处理决定"),
     "not_ours": _l("不属于本机关管辖"),
+    # case execution choices (送达 第61条, 缴纳 第66–67条, 强制执行 行政强制法 第53条) and discussion conclusions
+    "investigate_further": _l("补充调查"), "hand": _l("直接送达"), "post": _l("邮寄送达"),
+    "electronic": _l("电子送达"), "paid": _l("已缴纳"), "deferral": _l("申请暂缓缴纳"),
+    "instalments": _l("申请分期缴纳"), "unpaid": _l("逾期未缴纳"), "court": _l("申请法院强制执行"),
+    "Execution": _l("执行"),
+    # step kinds of the dashboard's on-time rates
+    "service": _l("送达"), "decision": _l("决定"), "publication": _l("公示"),
 }
 
 

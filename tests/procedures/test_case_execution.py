@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from models import AuditEvent, Case, CasePayment, CaseService, Deadline, Documen
 from tests.support.case_world import PAYABLE, at, build_case_county, file, notify_and_defend, reload
 from tests.support.procedure_world import fingerprint
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
+from workflows.deadlines.figures import step_kind_figures
 
 SERVE = {"service_method": "hand", "served_on": "2026-03-02", "service_recipient": "张三"}
 ARCHIVE = {"archive_number": "郑口罚档〔2026〕1号", "archived_on": None}
@@ -191,3 +192,61 @@ def test_a_penalty_without_the_partys_address_is_refused_article_59(session, c):
         c.act(session, case.instance_id, "decide", "zk_leader",
               {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": True})
     assert {"party_address", "pay_to"} <= set(err.value.errors) and _written(session) == before
+
+
+def test_ordinary_path_with_hearing_review_and_collective_discussion_to_archive(session, c):
+    """第63–65条 hearing, 第58条 review, 第57条 discussion, 第59条 decision, 第61条 service, 第67条 payment, archive."""
+    case = file(session, c, party_kind="organization", party_name="郑口商贸有限公司")
+    iid = case.instance_id
+    steps = [
+        ("investigate", "zk_officer1", {"investigation_report": "查明占道，涉多户", "proposed_decision": "penalty",
+                                        "proposed_fine": "18000", "complex_case": True}),
+        ("notify", "zk_officer1", {"notice_facts": "占道经营。", "notice_evidence": "现场照片、询问笔录",
+                                   "notice_basis": "《条例》第三十六条", "notified_penalty": "罚款18000元",
+                                   "hearing_right": True}),
+        ("defend", "zk_officer2", {"hearing_requested": True, "hearing_on": "2026-03-12",
+                                   "hearing_place": "郑口镇政府会议室", "hearing_chair_id": c.users["zk_leader"].id}),
+        ("hold_hearing", "zk_officer1", {"hearing_held_on": "2026-03-12", "hearing_investigator_statement": "建议罚款18000元",
+                                         "hearing_party_statement": "请求从轻"}),
+        ("review", "reviewer", {"review_result": "pass", "review_opinion": "同意"}),
+        ("discuss", "zk_leader", {"discussed_on": "2026-03-12", "discussion_participants": "镇长、副镇长、执法队长",
+                                  "discussion_record": "听证意见已考虑。", "discussion_conclusion": "penalty",
+                                  "discussion_opinion": "维持拟处罚。"}),
+        ("decide", "zk_leader", {**PAYABLE, "decision_kind": "penalty", "fine_amount": "18000", "within_benchmark": True}),
+        ("publish", "zk_officer1", {"published_on": "2026-03-13", "publication_channel": "郑口镇网站"}),
+        ("serve", "zk_officer1", {"service_method": "post", "served_on": "2026-03-12", "service_recipient": "王经理"}),
+        ("pay", "zk_officer1", {"payment_action": "paid", "paid_on": "2026-03-13", "paid_amount": "18000"}),
+        ("archive", "zk_officer1", ARCHIVE | {"archived_on": "2026-03-13"}),
+    ]
+    for name, who, data in steps:
+        if name == "hold_hearing":
+            at(c, 2026, 3, 12, 2)
+        if name == "publish":
+            at(c, 2026, 3, 13, 2)
+        reload(session, c)
+        c.act(session, iid, name, who, data)
+    assert _status(session, case) == "closed" and c.instance(session, iid).status == "waiting"
+    kinds = set(session.scalars(select(Document.kind).where(Document.instance_id == iid)))
+    assert {"prior_notice", "hearing_notice", "hearing_record", "collective_discussion", "penalty_decision",
+            "penalty_decision_public", "service_receipt", "closing_report"} <= kinds
+    decision = _html(session, case, "penalty_decision")
+    assert "郑口商贸有限公司" in decision and "罚款18000元" in decision and "邮寄送达" in _html(session, case, "service_receipt")
+    assert "郑口商贸有限公司" in _html(session, case, "penalty_decision_public")  # an organization is published by name
+    rules = _rules(session, case)
+    assert rules["apl60_decide"] == rules["apl61_service"] == rules["apl67_payment"] == "met"
+
+
+def test_on_time_rates_per_step_kind_service_decision_publication(session, c):
+    """按时办结率 per kind of step: served late (第61条) counts late; decision and publication on time; scoped."""
+    case = _decided(session, c)
+    iid = case.instance_id
+    c.act(session, iid, "publish", "zk_officer1", {"published_on": "2026-03-03", "publication_channel": "郑口镇网站"})
+    at(c, 2026, 3, 20, 2)  # the 7 working days to serve ended on 03-11
+    c.act(session, iid, "serve", "zk_officer1", SERVE | {"served_on": "2026-03-20"})
+    span = {"start": datetime(2026, 1, 1, tzinfo=UTC), "end": datetime(2027, 1, 1, tzinfo=UTC)}
+    figures = {f["kind"]: f for f in step_kind_figures(session, **span)}
+    assert (figures["service"]["met_late"], figures["service"]["on_time_rate"]) == (1, 0.0)
+    assert figures["decision"]["on_time_rate"] == figures["publication"]["on_time_rate"] == 1.0
+    zk, qh = c.orgs["zk"].id, c.orgs["qh"].id
+    assert step_kind_figures(session, **span, townships={zk})[0]["due"] == 1
+    assert all(f["due"] == 0 for f in step_kind_figures(session, **span, townships={qh}))

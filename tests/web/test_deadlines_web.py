@@ -42,6 +42,11 @@ def test_dashboard_draws_svg_charts_and_validates_dates(client, session_factory,
     page = client.get("/dashboard")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and body.count('<svg class="chart"') >= 2 and "郑口镇" in body
+    steps = body[body.index('id="step-kinds"'):]
+    assert all(kind in steps[:steps.index("</section>")] for kind in ("送达", "决定", "公示", "按时办结率"))
+    client.get("/lang/en?next=/")
+    english = client.get("/dashboard").get_data(as_text=True)
+    assert all(k in english for k in ("On-time rate per step", "Service", "Decision", "Public disclosure"))
     assert client.get("/dashboard?start=2026-05-01&end=2026-04-01").status_code == 422
     assert client.get("/dashboard?start=yesterday").status_code == 422
 

@@ -15,7 +15,7 @@ from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
 from workflows.accounts.access import visible_township_ids
 from workflows.core.clock import start_of_legal_day
-from workflows.deadlines.figures import deadline_figures_by, task_figures_by
+from workflows.deadlines.figures import deadline_figures_by, step_kind_figures, task_figures_by
 from workflows.deadlines.notifications import list_notifications, mark_read
 from workflows.deadlines.records import list_deadlines
 from workflows.procedures.case_handling.disclosure import cases_by_item
@@ -75,7 +75,7 @@ def dashboard():
     if not errors and start > end:
         errors = {"start": ["开始日期不能晚于结束日期 / start is after end"]}
     me = principal()
-    towns, depts = [], []
+    towns, depts, steps = [], [], []
     # Every open task with a due date counts here for its organization, as 期限提醒 lists it.
     town_scope = visible_township_ids(me) if not me.department_ids else None
     dept_scope = None if me.is_county_wide else me.department_ids
@@ -87,9 +87,11 @@ def dashboard():
         figures = deadline_figures_by(db(), start=span[0], end=span[1])  # one pass for both groupings
         towns = _visible(figures["township"], town_scope)
         depts = _visible(figures["department"], dept_scope)
+        # 按时办结率 per kind of case step (送达、决定、公示), within the same scope.
+        steps = step_kind_figures(db(), start=span[0], end=span[1], townships=town_scope, departments=dept_scope)
     by_item = cases_by_item(db(), me)
     return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
-                           towns=towns, depts=depts, dated=dated, by_item=by_item, cases_chart=cases_chart(by_item),
+                           towns=towns, depts=depts, steps=steps, dated=dated, by_item=by_item, cases_chart=cases_chart(by_item),
                            charts={"town_rate": on_time_chart(towns), "town_overdue": overdue_chart(towns),
                                    "dept_rate": on_time_chart(depts), "dept_overdue": overdue_chart(depts)}
                            ), (422 if errors else 200)
