@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import Case, HumanTask, Organization, PartyKind, PowerItem, ProcessInstance
+from models import Case, HumanTask, Organization, PartyKind, PowerItem, ProcessInstance, User
 from tests.e2e.walker import Walker
 from tests.support.live import live_site
 from tests.support.webapp import PROCEDURES
@@ -122,9 +122,11 @@ def test_evaluation_walk(walker, site):
     assert "evaluation" in finished(walker.walk(since))
 
 
-# How the case walks decide: no penalty (so no fine), which still passes the legal review (第58条).
+# How the case walks decide: no penalty (so no fine), which still passes the legal review (第58条) and,
+# the walker answering yes to "complex", the collective discussion (第57条第二款) of three responsible persons.
+DISCUSSION = {"discussion_participants": "镇长、副镇长、综合行政执法队队长"}
 CASE_STEPS = {"investigate": {"proposed_decision": "no_penalty", "proposed_fine": ""},
-              "decide": {"decision_kind": "no_penalty", "fine_amount": ""}}
+              "discuss": DISCUSSION, "decide": {"decision_kind": "no_penalty", "fine_amount": ""}}
 
 
 def _file_case(walker, site, number: str, code: str = "ILLUS-CF-CGZF-01") -> None:
@@ -143,6 +145,54 @@ def test_case_handling_and_legal_review_walk(walker, site):
     walker.overrides = CASE_STEPS
     done = finished(walker.walk(since))
     assert "case_handling" in done
+
+
+def _hearing_steps(site, hearing_on) -> dict:
+    """The answers of the hearing walk: a penalty noticed, a hearing asked for, paid on time."""
+    with site["factory"]() as s:
+        chair = s.scalars(select(User.id).where(User.username == "zk_leader")).one()
+    return {
+        "investigate": {"proposed_decision": "penalty", "proposed_fine": "3000", "hearing_held": "false",
+                        "complex_case": "true", "major_public_interest": "false"},
+        "notify": {"notified_penalty": "罚款3000元", "hearing_right": "true"},
+        "defend": {"defence_statement": "", "defence_answer": "", "defence_waived": "false",
+                   "hearing_requested": "true", "hearing_on": hearing_on.isoformat(),
+                   "hearing_place": "郑口镇人民政府会议室", "hearing_chair_id": str(chair)},
+        "discuss": DISCUSSION | {"discussion_conclusion": "penalty"},
+        "decide": {"decision_kind": "penalty", "fine_amount": "3000", "within_benchmark": "true",
+                   "party_address": "郑口镇解放街12号", "pay_to": "故城县农村商业银行郑口支行"},
+        "serve": {"service_method": "hand", "service_recipient": "王经理"},
+        "pay": {"payment_action": "paid", "paid_amount": "3000", "remedy_from": "", "remedy_to": "",
+                "deferral_until": "", "instalment_count": "", "request_reason": ""},
+    }
+
+
+def test_case_handling_hearing_walk(walker, site):
+    """事先告知 → 听证 (noticed 7 working days ahead, 第64条) → 法制审核 → 集体讨论 → 决定 → 公示, 送达, 缴纳 → 归档."""
+    walker.begin("case_handling_hearing")
+    since = walker.last_instance_id()
+    _file_case(walker, site, "郑口罚〔2026〕104号")
+    hearing_on = walker.today() + timedelta(days=14)
+    walker.overrides = _hearing_steps(site, hearing_on)
+    done_tasks = []
+    for _ in range(20):  # up to the hearing, then the hearing day, then the rest as any walk
+        with site["factory"]() as s:
+            task = s.scalars(select(HumanTask).where(HumanTask.instance_id > since, HumanTask.state.in_(
+                ("ready", "claimed"))).order_by(HumanTask.id)).first()
+        if task.task_spec_name == "hold_hearing":
+            site["clock"].set(datetime.combine(hearing_on, datetime.min.time(), UTC) + timedelta(hours=2))
+            walker.do_task(task)
+            break
+        walker.do_task(task)
+        done_tasks.append(task.task_spec_name)
+    assert done_tasks == ["investigate", "notify", "defend"]
+    assert "case_handling" in finished(walker.walk(since))
+    walked = [step.task for step in walker.steps]
+    for task in ("hold_hearing", "review", "discuss", "decide", "publish", "serve", "pay", "archive"):
+        assert task in walked, task
+    with site["factory"]() as s:
+        case = s.scalars(select(Case).where(Case.case_number == "郑口罚〔2026〕104号")).one()
+        assert case.status == "closed" and str(case.fine_amount) == "3000.00"
 
 
 def test_work_order_walk(walker, site):
