@@ -169,7 +169,7 @@ class Walker:
             value = next((o for o in FORWARD if o in options), options[0] if options else "")
         elif control.input_value():
             return  # pre-filled (a revision shows the current values)
-        elif kind == "INPUT:date":
+        elif kind == "INPUT:date" or control.get_attribute("placeholder") == "YYYY-MM-DD":
             value = self.today().isoformat()
         elif kind.startswith("TEXTAREA"):
             value = "经审查，同意。"

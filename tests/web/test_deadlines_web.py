@@ -87,10 +87,14 @@ def test_sign_tasks_carry_due_dates_and_count_on_deadlines_and_dashboard(client,
     assert int(row.group(2)) >= 1
 
 
-def test_every_user_task_of_grant_and_entrustment_has_a_due_date():
-    """No step of the delegation procedures waits without a period (issue 10 §10)."""
+def test_signing_publishing_and_handover_steps_have_due_dates():
+    """No signing, publication or hand-over step waits without a period (issue 10 §10; 第20、24条)."""
     bpmn = Path(__file__).resolve().parents[2] / "bpmn"
-    for procedure in (p for p in ALL if p.id in ("grant", "entrustment")):
+    steps = {"entrustment": ("sign_department", "sign_township", "publish_department", "publish_township",
+                             "renewal_decision"),
+             "grant": ("publish_decision", "provincial_approval", "handover_training")}
+    for procedure in (p for p in ALL if p.id in steps):
         xml = (bpmn / procedure.bpmn).read_text(encoding="utf-8")
-        for task, body in re.findall(r'<bpmn:userTask id="([^"]+)"[^>]*>(.*?)</bpmn:userTask>', xml, re.S):
-            assert 'name="due"' in body or procedure.forms[task].due, (procedure.id, task)
+        tasks = dict(re.findall(r'<bpmn:userTask id="([^"]+)"[^>]*>(.*?)</bpmn:userTask>', xml, re.S))
+        for task in steps[procedure.id]:
+            assert 'name="due"' in tasks[task] or procedure.forms[task].due, (procedure.id, task)

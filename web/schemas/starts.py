@@ -125,7 +125,7 @@ class CaseOpening(BaseSchema):
     township_id = id_field(required=True, metadata=ui("违法行为发生地乡镇", "Township where the violation "
                                                       "occurred", "select", "townships"))
     item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs(),
-                              metadata=ui("事项编码", "Item code"))
+                              metadata=ui("事项", "Item", "select", "acted_items"))
     party_name = text(200, metadata=ui("当事人", "Party"))
     party_kind = choice(("citizen", "organization"), metadata=ui("当事人类型", "Kind of party"))
 
@@ -233,7 +233,7 @@ class MutualNotificationStart(BaseSchema):
     summary = text(4000, metadata=ui("告知内容", "Content", "textarea"))
     major = fields.Boolean(load_default=False, error_messages=BOOL_MSG,
                            metadata=ui("重大执法决定", "Major enforcement decision"))
-    case_id = id_field(load_default=None, allow_none=True, metadata=ui("关联案件编号", "Related case id"))
+    case_id = id_field(load_default=None, allow_none=True, metadata=ui("关联案件", "Related case", "select", "own_cases"))
     # The sender's period runs from its decision (issue 12 point 10); default: today.
     decided_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
         "决定作出日期（告知期限自此起算）", "Date of the decision (the notice period runs from it)"))
@@ -247,7 +247,7 @@ class WorkOrderStart(BaseSchema):
     urgency = choice(URGENCIES, metadata=ui("紧急程度", "Urgency"))
     description = text(4000, metadata=ui("诉求内容", "Request", "textarea"))
     item_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=60),
-                              metadata=ui("事项编码", "Item code"))
+                              metadata=ui("事项", "Item", "select", "catalogue"))
 
 
 class DutyAccessStart(BaseSchema):

@@ -8,19 +8,21 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from marshmallow import fields, validate
 
-from models import OrgKind
+from models import Organization, OrgKind
 from web.auth import login_required, principal
+from web.i18n import local_name
 from web.requests import db, end_reads, today
 from web.schemas import starts as schemas
 from web.schemas.common import form_dict, load
 from web.starting import CASE_RUNNERS, MENU_RUNNERS, Started, service_errors
 from web.views.tasks import acting_user, workflow_engine
-from workflows.cases.browse import certified_officers, orgs_of_kind, visible_case
+from workflows.cases.browse import certified_officers, list_cases, orgs_of_kind, visible_case
 from workflows.core.errors import QuanzeError
 from workflows.procedures import start_grants
 from workflows.procedures.case_measures.rules import coercion_items
 from workflows.procedures.case_transfer.steps import competent_receiver
-from workflows.registry.browse import departments, townships
+from workflows.registry.browse import MAX_PAGE_SIZE, departments, townships
+from workflows.registry.picking import catalogue_items, items_acted_by
 from workflows.registry.powers import who
 
 bp = Blueprint("starts", __name__)
@@ -63,8 +65,29 @@ def _officers(kind: str, case) -> tuple:
     return _officer_options(org_ids)
 
 
+def _items(items) -> tuple:
+    return tuple((i.code, f"{i.code} {local_name(i.name_zh, i.name_en)}") for i in items)
+
+
+def _acted_items(kind: str, _case) -> tuple:
+    """Items the organs the user starts for act on today (their power lists), each once."""
+    found = {i.code: i for g in start_grants(principal(), kind)
+             for i in items_acted_by(db(), db().get(Organization, g.org_id), today())}
+    return _items(sorted(found.values(), key=lambda i: i.code))
+
+
+def _own_cases(kind: str, _case) -> tuple:
+    """Open cases the organs the user starts for handle (a notification may name one)."""
+    own = {g.org_id for g in start_grants(principal(), kind)}
+    return tuple((str(c.id), f"{c.case_number} {c.party_name}")
+                 for c in list_cases(db(), principal(), 1, MAX_PAGE_SIZE).items if c.handling_org_id in own)
+
+
 # Option sources named by the schemas' `x-options` metadata: (start key, case) → (value, text) pairs.
 OPTIONS = {
+    "acted_items": _acted_items,
+    "catalogue": lambda _kind, _case: _items(catalogue_items(db())),
+    "own_cases": _own_cases,
     "townships": lambda _kind, _case: _orgs(townships(db())),
     "departments": lambda _kind, _case: _orgs(departments(db())),
     "own": lambda kind, _case: _own(kind),
@@ -106,6 +129,15 @@ def form_fields(kind: str, case=None) -> list[FormField]:
     """The inputs of a start form, in schema order, built from the schema's fields and metadata."""
     return [FormField(name, f.metadata.get("description", name), f.metadata.get("title", ""), _widget(f),
                       _options(kind, f, case), f.required) for name, f in SCHEMAS[kind]().fields.items()]
+
+
+def own_defaults(kind: str) -> dict:
+    """The user's own township preselected wherever a form asks for a township (issue 10 §4)."""
+    mine = sorted(principal().township_ids)
+    if not mine:
+        return {}
+    return {name: str(mine[0]) for name, f in SCHEMAS[kind]().fields.items()
+            if f.metadata.get("x-options") == "townships" and _widget(f) == "select"}
 
 
 def _multi(kind: str) -> tuple[str, ...]:
@@ -167,7 +199,7 @@ def start(kind: str):
     if not start_grants(principal(), kind):
         abort(403)
     if request.method == "GET":
-        form = {k: v for k, v in request.args.items() if v.strip()}
+        form = {**own_defaults(kind), **{k: v for k, v in request.args.items() if v.strip()}}
         return _render(kind, form_fields(kind), form, {}, competence=_competence(form))
     form = to_data(request.form, kind)
     data, errors = load(SCHEMAS[kind](), form)
