@@ -22,6 +22,8 @@ from workflows.core.lanes import LaneRegistry, LaneRule
 
 OrgKindLookup = Callable[[int], str | None]
 NO_LANES = LaneRegistry()  # no declarations, no default: every task names its role and orgKey
+KINDS = frozenset(k.value for k in OrgKind)  # built once: assign() checks every ready task
+ROLES = frozenset(r.value for r in Role)
 
 
 class AssignmentError(QuanzeError):
@@ -74,7 +76,7 @@ def roles_by_org_kind(task_spec) -> dict[str, str]:
 
 
 def _by_kind_problem(by_kind: dict[str, str]) -> str | None:
-    kinds, roles = {k.value for k in OrgKind}, {r.value for r in Role}
+    kinds, roles = KINDS, ROLES
     for kind, role in by_kind.items():
         if kind not in kinds:
             return f"roleByOrgKind 中未知机构类型 / unknown organization kind in roleByOrgKind: {kind!r}"
@@ -93,7 +95,7 @@ def assignment_problem(task_spec, lanes: LaneRegistry = NO_LANES) -> str | None:
         return (f"泳道 {task_spec.lane!r} 未在流程声明中映射角色与机构数据键，且任务未设置 role/orgKey "
                 f"属性 / lane {task_spec.lane!r} maps to no role and organization key (declare it in "
                 f"the procedure's lanes or configure a default lane) and the task sets no role/orgKey")
-    if role is not None and role not in {r.value for r in Role}:
+    if role is not None and role not in ROLES:
         return f"未知角色 / unknown role: {role}"
     return _by_kind_problem(by_kind)
 
