@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +18,7 @@ from tests.support.case_world import (
     reload,
 )
 from tests.support.procedure_world import fingerprint
+from workflows.core.clock import legal_date
 from workflows.core.errors import LegalRuleViolation
 from workflows.procedures.case_handling.defence import check_after_defence
 
@@ -195,6 +196,10 @@ def test_the_decision_clock_pauses_from_the_hearing_request_to_the_hearing_artic
     c.act(session, iid, "defend", "zk_officer2", HEARING | {"hearing_chair_id": c.users["zk_leader"].id})
     session.expire_all()
     assert session.get(Deadline, clock_row.id).status == "paused"
+    # 第64条第二项: apl64_hearing_notice counts back 7 working days from the hearing on 03-12; met by the notice
+    notice = session.scalars(select(Deadline).where(Deadline.case_ref == case.case_number,
+                                                    Deadline.rule_key == "apl64_hearing_notice")).one()
+    assert (notice.status, legal_date(notice.due_at)) == ("met", date(2026, 3, 3))
     at(c, 2026, 3, 12, 2)
     reload(session, c)
     c.act(session, iid, "hold_hearing", "zk_officer1", {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from models import Deadline
@@ -27,11 +28,12 @@ def clock_view(deadline: Deadline) -> dict:
             "status": str(deadline.status)}
 
 
-def start(ctx: ServiceContext, rule_key: str, org_id: int, task_id: str, case_ref: str | None) -> dict:
-    """Start the period of `rule_key` now for the organ that must act."""
+def start(ctx: ServiceContext, rule_key: str, org_id: int, task_id: str, case_ref: str | None,
+          at: datetime | None = None) -> dict:
+    """Start the period of `rule_key` now (or from `at`, the event a 倒算 rule counts back from)."""
     row = deadlines.start_deadline(ctx.session, ctx.clock, service_calendar(ctx), rule_key,
                                    instance_id=ctx.instance_id, task_id=task_id, case_ref=case_ref,
-                                   org=org_id, actor=ctx.actor_user_id)
+                                   org=org_id, actor=ctx.actor_user_id, start=at)
     return clock_view(row)
 
 

@@ -8,10 +8,11 @@ from decimal import Decimal
 from models import CaseOfficer, User
 from workflows.cases.documents import issue_case_document
 from workflows.cases.records import get_case
-from workflows.core.clock import legal_date
+from workflows.core.clock import legal_date, start_of_legal_day
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
+from workflows.deadlines.records import get_deadline
 from workflows.documents.render import chinese_date
 from workflows.procedures import case_clock
 from workflows.procedures.periods import service_calendar
@@ -19,7 +20,7 @@ from workflows.procedures.rules import as_iso_date
 
 PROCESS_ID = "case_handling"
 REQUEST_RULE = "apl64_hearing_request"  # 第64条第1项: request within 5 working days of the notice
-NOTICE_DAYS = 7  # 第64条第2项: the hearing is noticed 7 working days ahead (第85条: working days)
+NOTICE_RULE = "apl64_hearing_notice"  # 第64条第2项: noticed 7 working days before the hearing (第85条), counted back
 ART_44 = "行政处罚法 第44条"
 ART_45 = "行政处罚法 第45条"
 ART_63 = "行政处罚法 第63条"
@@ -79,7 +80,7 @@ def record_notice(ctx: ServiceContext, case_id: int, proposed_fine, notice_facts
             "clock": clock, "document": doc}
 
 
-def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing_chair_id) -> tuple[date, User]:
+def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing_chair_id) -> tuple[date, User, dict]:
     """第64条: a date at least 7 working days after the notice, a place, a chair who did not investigate."""
     missing = {k: ["要求听证时必填 / required when a hearing is requested"]
                for k, v in (("hearing_on", hearing_on), ("hearing_place", hearing_place),
@@ -87,8 +88,11 @@ def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing
     if missing:
         raise ValidationFailed(missing)
     on = as_iso_date(hearing_on, "hearing_on")
-    earliest = service_calendar(ctx).add_working_days(ctx.clock.today(), NOTICE_DAYS).due_date
-    if on < earliest:
+    notice = case_clock.start(ctx, NOTICE_RULE, case.handling_org_id, "defend", case.case_number,
+                              at=start_of_legal_day(on))
+    if ctx.now > datetime.fromisoformat(notice["due_at"]):  # the step rolls back: nothing is written
+        days = get_deadline(ctx.session, notice["id"]).amount
+        earliest = service_calendar(ctx).add_working_days(ctx.clock.today(), days).due_date
         raise LegalRuleViolation(
             f"听证日期 {on} 距通知不足七个工作日，最早为 {earliest} / the hearing on {on} is noticed less than 7 "
             f"working days ahead; the earliest date is {earliest}", article=f"{ART_64}第二项",
@@ -101,7 +105,7 @@ def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing
         raise LegalRuleViolation(
             f"{chair.display_name} 是本案调查人员，不得主持听证 / {chair.display_name} investigated the case and may "
             f"not chair its hearing", article=f"{ART_64}第四项", chair_id=chair.id)
-    return on, chair
+    return on, chair, notice
 
 
 @service_task("cases.record_defence")
@@ -126,11 +130,12 @@ def record_defence(ctx: ServiceContext, case_id: int, notice: dict, defence_stat
     result = {"statement": statement or None, "answer": answer or None, "waived": bool(defence_waived),
               "hearing_requested": bool(hearing_requested)}
     if hearing_requested:
-        on, chair = _check_hearing(ctx, case, hearing_on, hearing_place, hearing_chair_id)
+        on, chair, notice_clock = _check_hearing(ctx, case, hearing_on, hearing_place, hearing_chair_id)
         result |= {"hearing_on": on.isoformat(), "hearing_place": hearing_place.strip(), "chair": chair.display_name,
                    "chair_id": chair.id, "document": issue_case_document(ctx.session, ctx.clock, case.id, "hearing_notice", {
                        "hearing_at": chinese_date(on), "hearing_place": hearing_place.strip(),
                        "chair": chair.display_name, "requested_on": _zh(ctx.clock.today()), "public": True})}
+        case_clock.meet(ctx, notice_clock)  # the 听证通知书 above is the notice
         result["decide_paused"] = case_clock.pause_if_running(ctx, decide_clock, HEARING_PAUSE)
     case_clock.meet(ctx, notice.get("clock"))
     return result
