@@ -68,6 +68,9 @@ LABELS = {
     "Execution": _l("执行"),
     # step kinds of the dashboard's on-time rates
     "service": _l("送达"), "decision": _l("决定"), "publication": _l("公示"),
+    # clue verification (线索核查, 市场监管程序规定 第18条)
+    "referral": _l("移送转办"), "other": _l("其他"), "file": _l("立案"), "not_file": _l("不予立案"),
+    "Head": _l("负责人"),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from models import (
     Case,
     CaseStatus,
     CaseTransfer,
+    Deadline,
     DelegationMode,
     PartyKind,
     PowerItem,
@@ -21,6 +22,7 @@ from models import (
 from tests.support.coordination_world import build_coordination_county, deadlines_of, snapshot
 from tests.support.procedure_world import in_transaction
 from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import SHANGHAI
 from workflows.core.errors import Conflict, LegalRuleViolation, PermissionDenied, ValidationFailed
 from workflows.deadlines.figures import deadline_figures
 from workflows.jobs.firing import fire_due
@@ -201,3 +203,33 @@ def test_a_late_answer_shows_as_overdue_in_the_figures(session, world):
     zk = next(f for f in figures if f["group_id"] == world.orgs["zk"].id)
     assert zk["overdue_open"] == 1 and zk["on_time_rate"] == 0.0
     assert session.get(CaseTransfer, transfer.id).status == "sent"
+
+
+def _remit_period(session, world):
+    session.expire_all()
+    return session.scalars(select(Deadline).where(Deadline.rule_key == "transfer_out_of_remit")).one()
+
+
+def test_the_senders_period_runs_from_finding_the_case_outside_its_remit(session, world):
+    """行政处罚法 第22–25条 (移送; 3 working days a county design default): met when sent, late when overdue."""
+    world.clock.set(datetime(2026, 3, 9, 2, tzinfo=UTC))  # Monday; found on Monday 2 March
+    _send(session, world, found_on=date(2026, 3, 2))
+    row = _remit_period(session, world)
+    assert row.due_at.astimezone(SHANGHAI).date() == date(2026, 3, 5) and str(row.status) == "met"
+    assert row.met_at > row.due_at  # counted late by the figures
+
+
+def test_a_transfer_found_today_meets_its_period_on_time(session, world):
+    """Default: found today, sent today — on time."""
+    _send(session, world)
+    row = _remit_period(session, world)
+    assert str(row.status) == "met" and row.met_at <= row.due_at
+
+
+def test_a_found_date_in_the_future_or_before_filing_is_refused_nothing_written(session, world):
+    """Bad input: the finding cannot precede the filing nor follow today; nothing written."""
+    before = snapshot(session)
+    for day in (date(2026, 3, 1), date(2026, 3, 3)):
+        with pytest.raises(ValidationFailed):
+            _send(session, world, found_on=day)
+    assert snapshot(session) == before

@@ -89,9 +89,9 @@ def _messages(errors) -> list[tuple[str, str]]:
     return [(e.element_id, e.message.split(" / ")[0]) for e in errors]
 
 
-def test_the_list_names_fourteen_procedures_each_in_its_file():
+def test_the_list_names_fifteen_procedures_each_in_its_file():
     """Twelve BPMN process ids, one declaration each, every one defined by its own file."""
-    assert len(ALL) == 14 and len({p.id for p in ALL}) == 14
+    assert len(ALL) == 15 and len({p.id for p in ALL}) == 15
     for p in ALL:
         assert p.id in process_ids_of((BPMN / p.bpmn).read_bytes()), p.id
         assert p.bpmn.removesuffix(".bpmn") == p.id and p.package in p.id
@@ -210,7 +210,7 @@ def test_the_delegation_legal_review_form_is_declared_once():
 def test_start_declarations_name_who_may_start_and_where():
     """Menu starts carry a runner; a start on an unknown place is a programming error."""
     starts = procedures.starts()
-    assert list(starts) == ["entrustment", "grant", "duty_access", "evaluation", "case_filing",
+    assert list(starts) == ["entrustment", "grant", "duty_access", "evaluation", "clue_verification", "case_filing",
                             "summary_penalty", "crime_transfer", "case_transfer", "case_measures", "joint_enforcement",
                             "mutual_notification", "work_order"]
     assert starts["evaluation"].who == ((Role.COUNTY_APPROVER, OrgKind.COUNTY_GOVERNMENT),)
@@ -222,14 +222,14 @@ def test_start_declarations_name_who_may_start_and_where():
 
 
 def test_cli_lists_every_procedure_and_checks_the_folder(tmp_path):
-    """`quanze procedures --json`: 14 procedures with file, user tasks and forms, rule keys, starters."""
+    """`quanze procedures --json`: 15 procedures with file, user tasks and forms, rule keys, starters."""
     from web.cli import _register, cli
 
     _register()
     result = CliRunner().invoke(cli, ["procedures", "--json", "--dir", str(BPMN)])
     assert result.exit_code == 0, result.output
     listed = {d["id"]: d for d in json.loads(result.output)}
-    assert len(listed) == 14
+    assert len(listed) == 15
     order = listed["work_order"]
     assert order["bpmn_exists"] and order["bpmn"].endswith("work_order.bpmn")
     assert [t["task"] for t in order["user_tasks"]] == ["dispatch", "handle_township", "handle_county", "callback"]

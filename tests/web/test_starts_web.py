@@ -68,7 +68,8 @@ def test_start_menu_lists_only_what_the_role_may_start(as_user):
     """The menu follows the start rules of workflows.procedures.ALL: no tile a user could not use."""
     expect = {"approver": {"evaluation"}, "qh_officer1": {"case_filing", "summary_penalty", "joint_enforcement",
                                                          "mutual_notification", "work_order"},
-              "nyj_officer": {"entrustment", "grant", "duty_access", "case_filing", "summary_penalty",
+              "nyj_officer": {"entrustment", "grant", "duty_access", "clue_verification", "case_filing",
+                              "summary_penalty",
                               "joint_enforcement", "mutual_notification"}, "reviewer": set()}
     for username, kinds in expect.items():
         client = as_user(username)

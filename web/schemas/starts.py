@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from web.schemas.common import MSG_INVALID, MSG_REQUIRED, BaseSchema, id_field, required_msgs
 from workflows.procedures.case_measures.rules import KINDS as MEASURE_KINDS
+from workflows.procedures.clue_verification.steps import SOURCES as CLUE_SOURCES
 from workflows.procedures.mutual_notification.steps import KINDS
 from workflows.procedures.work_order.steps import SOURCES, URGENCIES
 
@@ -130,6 +131,19 @@ class CaseOpening(BaseSchema):
     party_kind = choice(("citizen", "organization"), metadata=ui("当事人类型", "Kind of party"))
 
 
+class ClueVerificationStart(BaseSchema):
+    """线索核查 by a market-regulation department (市场监督管理行政处罚程序规定 第18条)."""
+
+    department_id = id_field(required=True, metadata=ui("县直部门", "County department", "select", "own"))
+    township_id = id_field(required=True, metadata=ui("线索所在乡镇", "Township of the clue", "select", "townships"))
+    item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs(),
+                              metadata=ui("事项编码", "Item code"))
+    source = choice(CLUE_SOURCES, metadata=ui("线索来源", "Source"))
+    description = text(4000, metadata=ui("线索内容", "Clue", "textarea"))
+    found_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
+        "发现或收到线索之日（默认今天）", "Day the clue was found or received (default: today)"))
+
+
 class CaseFilingStart(CaseOpening):
     """立案 by a township or a county department (第54条; competence 第22–24条; 第42条 officers)."""
 
@@ -192,6 +206,9 @@ class CaseTransferStart(BaseSchema):
                                         "textarea"))
     receiver_org_id = id_field(load_default=None, allow_none=True, metadata=ui(
         "接收机关（依权责清单）", "Receiving organ (by the registry)", "select", "parties"))
+    found_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
+        "发现不属于本机关管辖之日（移送期限自此起算，默认今天）",
+        "Day the case was found outside the organ's remit (the period runs from it; default: today)"))
 
 
 class CaseMeasuresStart(BaseSchema):

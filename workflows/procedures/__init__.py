@@ -17,6 +17,7 @@ from workflows.procedures.case_handling.declaration import PROCEDURE as CASE_HAN
 from workflows.procedures.case_measures.declaration import PROCEDURE as CASE_MEASURES
 from workflows.procedures.case_transfer.declaration import RECEIVE as CASE_TRANSFER_RECEIVE
 from workflows.procedures.case_transfer.declaration import SEND as CASE_TRANSFER_SEND
+from workflows.procedures.clue_verification.declaration import PROCEDURE as CLUE_VERIFICATION
 from workflows.procedures.crime_transfer.declaration import PROCEDURE as CRIME_TRANSFER
 from workflows.procedures.declaration import (
     CASE,
@@ -41,7 +42,7 @@ from workflows.procedures.work_order.declaration import PROCEDURE as WORK_ORDER
 
 # The order is the start menu's order.
 ALL: tuple[Procedure, ...] = (
-    ENTRUSTMENT, GRANT, DUTY_ACCESS, EVALUATION, CASE_HANDLING, SUMMARY_PENALTY, LEGAL_REVIEW, CRIME_TRANSFER,
+    ENTRUSTMENT, GRANT, DUTY_ACCESS, EVALUATION, CLUE_VERIFICATION, CASE_HANDLING, SUMMARY_PENALTY, LEGAL_REVIEW, CRIME_TRANSFER,
     CASE_TRANSFER_SEND, CASE_TRANSFER_RECEIVE, CASE_MEASURES, JOINT_ENFORCEMENT, MUTUAL_NOTIFICATION, WORK_ORDER,
 )
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import HumanTask, Membership, Organization, OrgKind, Role, User
+from models import Deadline, HumanTask, Membership, Organization, OrgKind, Role, User
+from workflows.calendar.legal_calendar import LegalCalendar
+from workflows.core.clock import SHANGHAI
 from workflows.core.errors import NotFound, PermissionDenied, QuanzeError
 from workflows.core.services import ServiceContext
 from workflows.deadlines.records import mark_met, start_deadline
@@ -24,6 +28,15 @@ def start_period(ctx: ServiceContext, rule_key: str, *, instance_id: int | None,
     row = start_deadline(ctx.session, ctx.clock, service_calendar(ctx), rule_key,
                          instance_id=instance_id, task_id=task_id, case_ref=case_ref, org=org_id)
     return row.id
+
+
+def met_since(session: Session, engine, rule_key: str, since: date, *, org_id: int, case_ref: str,
+              actor: User | int | None) -> Deadline:
+    """A period that ran from a past legal date (Asia/Shanghai) and is met by this act, late when overdue."""
+    start = datetime.combine(since, time(), SHANGHAI).astimezone(UTC)
+    row = start_deadline(session, engine.clock, engine.calendar or LegalCalendar(), rule_key,
+                         case_ref=case_ref, org=org_id, start=start, actor=actor)
+    return mark_met(session, engine.clock, row.id, actor=actor)
 
 
 def meet_period(session: Session, clock, deadline_id: int | None, actor_id: int | None = None) -> None:

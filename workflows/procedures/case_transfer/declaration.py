@@ -16,7 +16,8 @@ def start(session, engine, user, who, data: dict, case: Case) -> Started:
     """案件移送 to the competent organ."""
     require_start(who, "case_transfer", WHO, case.handling_org_id)
     transfer = steps.transfer_case(session, engine, user, case.id, reason=data["reason"],
-                                   materials=data["materials"], receiver_org_id=data["receiver_org_id"])
+                                   materials=data["materials"], receiver_org_id=data["receiver_org_id"],
+                                   found_on=data.get("found_on"))
     return Started("case_transfer", None, case.id, transfer.id)
 
 
@@ -24,6 +25,7 @@ SEND = Procedure(
     id=steps.SEND, package="case_transfer", bpmn="case_transfer_send.bpmn",
     label_zh="案件移送（移出）", label_en="Case transfer (sending)",
     services=services_of(steps.send, steps.close),
+    rule_keys=(steps.OUT_OF_REMIT_RULE,),
     start=Start("case_transfer", WHO, steps.transfer_case, place=CASE, run=start,
                 label_zh="案件移送", label_en="Case transfer",
                 summary="Transfer the case to the competent organ (案件移送)."),

@@ -9,6 +9,8 @@ the case may not be transferred again by the organs themselves (SAMR model: 不�
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,13 @@ from workflows.core.forms import Field, Form
 from workflows.core.numbering import next_number
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_transfer.handover import hand_over_after_step
-from workflows.procedures.periods import meet_period, org_or_404, require_member, start_period
+from workflows.procedures.periods import (
+    meet_period,
+    met_since,
+    org_or_404,
+    require_member,
+    start_period,
+)
 from workflows.procedures.rules import single_org
 from workflows.registry.powers import who
 from workflows.tasks import processes
@@ -29,6 +37,8 @@ ART_25 = "行政处罚法 第25条（管辖争议报共同上一级指定管辖�
 ART_JURISDICTION = "行政处罚法 第22–24条（地域、级别管辖与赋权）"
 # A case can change organ only before a decision (立案、调查、审核 stages).
 TRANSFERABLE = (CaseStatus.FILED, CaseStatus.INVESTIGATING, CaseStatus.REVIEWING)
+# The sender's period from finding the case outside its remit to sending it (a design default).
+OUT_OF_REMIT_RULE = "transfer_out_of_remit"
 
 _ANSWER = Form([
     Field("answer", "choice", required=True, choices=("accept", "object"), label_zh="接收或异议",
@@ -97,9 +107,21 @@ def _owner(org: Organization) -> dict:
     return {"township_id": org.id} if org.kind == OrgKind.TOWNSHIP else {"department_id": org.id}
 
 
+def _check_found_on(found_on, case: Case, today: date) -> date:
+    """The day the organ found the case outside its remit: between filing and today."""
+    found_on = found_on or today
+    if not isinstance(found_on, date) or not case.filed_on <= found_on <= today:
+        raise ValidationFailed({"found_on": [f"须在立案日 {case.filed_on} 与今天之间 / must lie between the filing "
+                                             f"day and today"]}, "发现日期有误 / invalid date")
+    return found_on
+
+
 def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason: str, materials: list,
-                  receiver_org_id: int | None = None) -> CaseTransfer:
-    """Send a case to the competent organ: a receiver instance waits, the sender's message reaches it."""
+                  receiver_org_id: int | None = None, found_on: date | None = None) -> CaseTransfer:
+    """Send a case to the competent organ: a receiver instance waits, the sender's message reaches it.
+
+    The sender's own period (transfer_out_of_remit) runs from `found_on` and is met by this transfer.
+    """
     with unit_of_work(session):
         case = session.get(Case, case_id)
         if case is None:
@@ -120,6 +142,8 @@ def transfer_case(session: Session, engine, actor: User, case_id: int, *, reason
                                 sent_at=engine.clock.now(), sender_key=f"{key}/S", receiver_key=f"{key}/R")
         session.add(transfer)
         session.flush()
+        met_since(session, engine, OUT_OF_REMIT_RULE, _check_found_on(found_on, case, engine.clock.today()),
+                  org_id=sender.id, case_ref=case.case_number, actor=actor)
         processes.start(session, engine, RECEIVE, actor=actor, business_key=transfer.receiver_key, data={
             **_owner(receiver), "receiver_org_id": receiver.id,
             "receiver_is_township": receiver.kind == OrgKind.TOWNSHIP,

@@ -8,22 +8,20 @@ period is a separate design default (notify_recipient_ack, 2 working days).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from models import MutualNotification, OrgKind, User
 from workflows.accounts.access import principal_for
-from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.browse import visible_case
-from workflows.core.clock import SHANGHAI
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.services import ServiceContext, service_task
-from workflows.deadlines.records import mark_met, start_deadline
 from workflows.procedures.periods import (
     meet_period,
+    met_since,
     open_task,
     org_or_404,
     require_member,
@@ -47,15 +45,6 @@ FORMS = {"ack_department": _ACK, "ack_township": _ACK}
 def _sender_rule(kind: str, major: bool) -> str | None:
     """The sender's period: licences 1 working day, major decisions 5; inspections none."""
     return SENDER_RULES["penalty"] if major else SENDER_RULES.get(kind)
-
-
-def _record_sender_period(session: Session, engine, notice: MutualNotification, rule: str,
-                          decided_on: date, actor: User) -> None:
-    """The sender's period runs from its decision and is met by this notice (late when overdue)."""
-    start = datetime.combine(decided_on, time(), SHANGHAI).astimezone(UTC)
-    row = start_deadline(session, engine.clock, engine.calendar or LegalCalendar(), rule,
-                         case_ref=f"MN-{notice.id}", org=notice.sender_org_id, start=start, actor=actor)
-    mark_met(session, engine.clock, row.id, actor=actor)
 
 
 def _check_notice(sender, recipient, kind: str, subject: str, summary: str) -> None:
@@ -99,7 +88,9 @@ def send_notification(session: Session, engine, actor: User, sender_org_id: int,
         session.flush()
         sender_rule = _sender_rule(kind, major)
         if sender_rule:
-            _record_sender_period(session, engine, notice, sender_rule, decided_on, actor)
+            # The sender's period runs from its decision and is met by this notice (late when overdue).
+            met_since(session, engine, sender_rule, decided_on, org_id=notice.sender_org_id,
+                      case_ref=f"MN-{notice.id}", actor=actor)
         data = {"notification_id": notice.id, "recipient_org_id": recipient.id, "ack_days": days,
                 "ack_rule": rule, "recipient_is_township": recipient.kind == OrgKind.TOWNSHIP,
                 "sender_org_id": sender.id, "note": ""}
