@@ -11,8 +11,8 @@ from workflows.procedures import ALL
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 # Rules whose procedure step another session of issue 11 is wiring now (cases-ordinary: the hearing
-# notice; engine-roles: the timeCycle reminders). Empty this set as they land.
-PENDING = frozenset({"apl64_hearing_notice", "grant_evaluation_cycle", "entrust_renewal_reminder"})
+# notice, 第64条). Empty this set as it lands.
+PENDING = frozenset({"apl64_hearing_notice"})
 
 
 def _rule_keys() -> set[str]:
