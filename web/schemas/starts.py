@@ -137,7 +137,7 @@ class ClueVerificationStart(BaseSchema):
     department_id = id_field(required=True, metadata=ui("县直部门", "County department", "select", "own"))
     township_id = id_field(required=True, metadata=ui("线索所在乡镇", "Township of the clue", "select", "townships"))
     item_code = fields.String(required=True, validate=validate.Length(min=1, max=60), error_messages=required_msgs(),
-                              metadata=ui("事项编码", "Item code"))
+                              metadata=ui("事项", "Item", "select", "acted_items"))
     source = choice(CLUE_SOURCES, metadata=ui("线索来源", "Source"))
     description = text(4000, metadata=ui("线索内容", "Clue", "textarea"))
     found_on = fields.Date(load_default=None, allow_none=True, error_messages=DATE_MSG, metadata=ui(
