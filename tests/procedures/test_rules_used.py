@@ -10,9 +10,6 @@ from workflows.procedures import ALL
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-# Rules whose procedure step another session of issue 11 is wiring now (cases-ordinary: the hearing
-# notice, 第64条). Empty this set as it lands.
-PENDING = frozenset({"apl64_hearing_notice"})
 
 
 def _rule_keys() -> set[str]:
@@ -26,13 +23,8 @@ def _declared() -> set[str]:
 
 def test_every_rule_is_started_by_some_procedure():
     """A rule no procedure declares is dead data: the failure lists each unused rule by key."""
-    unused = sorted(_rule_keys() - _declared() - PENDING)
+    unused = sorted(_rule_keys() - _declared())
     assert unused == [], f"deadline rules no procedure starts: {unused}"
-
-
-def test_pending_rules_are_still_defined():
-    """The pending set names real rules only (a removed or renamed rule must leave it too)."""
-    assert _rule_keys() >= PENDING
 
 
 def test_a_declared_rule_is_named_by_code():
