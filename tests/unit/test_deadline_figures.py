@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from models import Organization
 from tests.support.deadline_world import build_world
@@ -76,3 +76,17 @@ def test_figures_refuse_bad_grouping_and_period(session):
         deadline_figures(session, **PERIOD, group_by="village")
     with pytest.raises(ValidationFailed):
         deadline_figures(session, start=PERIOD["end"], end=PERIOD["start"])
+
+
+def test_organizations_are_read_once_per_transaction_and_fresh_in_the_next(session, scene):
+    """The figures of one page share one read of the organizations; a later transaction sees renames."""
+    world, *_ = scene
+    session.commit()
+    statements = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
+    deadline_figures(session, **PERIOD, group_by="township")
+    deadline_figures(session, **PERIOD, group_by="department")
+    assert sum("FROM organizations" in s for s in statements) == 1
+    world.township.short_name = "郑口"
+    session.commit()
+    assert "郑口" in {f["name"] for f in deadline_figures(session, **PERIOD, group_by="township")}
