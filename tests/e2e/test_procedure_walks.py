@@ -259,6 +259,51 @@ def test_case_transfer_walk(walker, site):
     assert {"case_transfer_send", "case_transfer_receive"} <= done
 
 
+def _walk_from_menu(walker, username: str, kind: str, values: dict, overrides: dict) -> None:
+    """Start a menu procedure (its walk named after it) and carry it to its end through 待办."""
+    walker.begin(kind)
+    since = walker.last_instance_id()
+    walker.start_from_menu(username, kind, values)
+    walker.overrides = overrides
+    assert kind in finished(walker.walk(since))
+
+
+def test_summary_penalty_walk(walker, site):
+    """简易程序 (第51–52、71条): a 50-yuan fine on the spot, cash to the organ, into the bank, 备案."""
+    _walk_from_menu(walker, "zk_officer1", "summary_penalty", {
+        "township_id": org(site, "郑口镇"), "item_code": "ILLUS-CF-CGZF-01", "party_name": "李某",
+        "party_kind": "citizen", "facts": "在解放街乱扔垃圾，当场承认。",
+        "violation_on": walker.today().isoformat(), "place": "郑口镇解放街",
+        "basis": "《城市市容和环境卫生管理条例》第三十四条", "penalty_kind": "fine", "fine": "50",
+        "certificate_number": "冀执字1301101", "cash_collected": "true"},
+        {"hand_over_cash": {"receipt_no": "冀罚票0001", "handed_amount": "50"},
+         "deposit_fine": {"bank_slip_no": "故农商0001"}})
+
+
+def test_case_measures_walk(walker, site):
+    """先行登记保存 (第56条): two officers ask, the head approves, decided within 7 working days."""
+    walker.begin("case_measures")
+    _file_case(walker, site, "郑口罚〔2026〕103号")
+    since = walker.last_instance_id()
+    walker.start_from_case("zk_officer1", "郑口罚〔2026〕103号", "case_measures", {
+        "kind": "preservation", "items": "经营用三轮车一辆", "reason": "证据可能灭失",
+        "basis": "《中华人民共和国行政处罚法》第五十六条", "officers": 2})
+    walker.overrides = {"decide_preserved": {"preservation_outcome": "release"}}
+    assert "case_measures" in finished(walker.walk(since))
+
+
+def test_clue_verification_walk(walker, site):
+    """线索核查 (市场监管程序规定 第18条): 市场监管局 verifies within 15 working days, the head files."""
+    with site["factory"]() as s, s.begin():  # the sample grants SCJG-01 everywhere: one item the bureau keeps
+        s.add(PowerItem(code="ILLUS-CF-SCJG-09", name_zh="对销售过期食品的处罚", legal_basis="《中华人民共和国食品安全法》",
+                        department_id=s.scalars(select(Organization.id).where(
+                            Organization.name == "故城县市场监督管理局")).one(), modes_allowed=["grant"]))
+    _walk_from_menu(walker, "scjg_officer", "clue_verification", {
+        "township_id": org(site, "郑口镇"), "item_code": "ILLUS-CF-SCJG-09", "source": "complaint",
+        "description": "群众举报某商店无照经营。"},
+        {"verify_clue": {"proposal": "file"}, "decide_clue": {"clue_decision": "file"}})
+
+
 # Procedures reached by a call activity: walked when the caller ran to its end through that task.
 CALLED = {"legal_review": ("case_handling", "review")}
 

@@ -105,6 +105,9 @@ DEMO_USERS = [
     ("jt_reviewer", "县交通运输局 韩法制员", "故城县交通运输局", [Role.LEGAL_REVIEWER], None),
     ("zj_reviewer", "县住建局 杨法制员", "故城县住房和城乡建设局", [Role.LEGAL_REVIEWER], None),
     ("scjg_reviewer", "县市场监管局 朱法制员", "故城县市场监督管理局", [Role.LEGAL_REVIEWER], None),
+    # 市场监管局 verifies clues within its sector's 15 working days (市场监管程序规定 第18条).
+    ("scjg_officer", "县市场监管局 秦科员", "故城县市场监督管理局", [Role.COUNTY_OFFICER], "冀执字1301004"),
+    ("scjg_head", "县市场监管局 许局长", "故城县市场监督管理局", [Role.DEPARTMENT_HEAD], None),
     # 公安机关 receives suspected crimes (国务院令第310号) and reviews them in its own lane.
     ("ga_officer", "县公安局 赵警官", "public_security", [Role.COUNTY_OFFICER], None),
     # A township organ handles the tickets 郑口镇 dispatches to it (工单, 故字〔2020〕6号).
