@@ -61,8 +61,11 @@ def _expressions(task_spec) -> list[tuple[str, str]]:
         if isinstance(value, str):
             found.append((value, "exec"))
     for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-        if isinstance(condition, str):
-            found.append((condition, "eval"))
+        # A gateway's condition is Spiff's _BpmnCondition operator holding the source in args[0];
+        # checking only plain strings let every gateway condition through unchecked.
+        source = condition if isinstance(condition, str) else next(iter(getattr(condition, "args", ())), None)
+        if isinstance(source, str):
+            found.append((source, "eval"))
     event = getattr(task_spec, "event_definition", None)
     if isinstance(getattr(event, "expression", None), str):
         found.append((event.expression, "eval"))

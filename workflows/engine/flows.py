@@ -47,10 +47,14 @@ def message_flows(files: Iterable[bytes]) -> Flows:
         root = etree.fromstring(content)
         owners = _owners(root)
         names = {m.get("id"): m.get("name") or m.get("id") for m in root.iterfind(".//bpmn:message", NS)}
+        # A pool whose process is not executable is a black box (an outside party, BPMN 2.0
+        # §9.2): nothing runs there, so a message flow into it delivers to no instance.
+        executable = {p.get("id") for p in root.iterfind(".//bpmn:process", NS)
+                      if p.get("isExecutable", "true").strip().lower() != "false"}
         for flow in root.iterfind(".//bpmn:messageFlow", NS):
             source, target = flow.get("sourceRef"), flow.get("targetRef")
             name = (names.get(flow.get("messageRef") or "") or _message_of(root, target, names)
                     or _message_of(root, source, names))
-            if name and source in owners and target in owners:
+            if name and source in owners and owners.get(target) in executable:
                 flows.setdefault((owners[source], name), set()).add(owners[target])
     return {key: frozenset(targets) for key, targets in flows.items()}
