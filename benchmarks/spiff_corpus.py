@@ -11,6 +11,7 @@ a scratch folder (never into the repo) and
     same inputs are then replayed on bare SpiffWorkflow and paths, data and end state compared.
 A case whose step fails on bare SpiffWorkflow too, that waits for a message or signal no input
 gives, or that does not end within the step budget needs specific inputs: "not runnable".
+A refused case is not run: identical + differing + not_runnable = check_passed.
 Usage: `python benchmarks/spiff_corpus.py [CORPUS] [--table]` (default ../shared/spiff-corpus).
 """
 
@@ -227,7 +228,7 @@ def measure(corpus: Path) -> tuple[dict, list[dict]]:
             errors = check_folder(main.parent, services(), lanes(ALL, DEFAULT_LANE))
             row = {"file": name, "check": "passes", "run": "not_runnable", "detail": ""}
             if errors:
-                row["check"] = f"refused ({refusal_kind(errors[0].message)})"
+                row["check"], row["run"] = f"refused ({refusal_kind(errors[0].message)})", "not_run"
                 row["kinds"] = sorted({refusal_kind(e.message) for e in errors})
                 row["detail"] = f"refused by the check: {errors[0]}"[:300]
             else:
