@@ -100,6 +100,9 @@ class Deadline(Base):
         # Covers the dashboard's figures (deadlines due in a period, by organization and status), so they
         # are read from the index alone: a third of the time at 100,000 deadlines on SQLite.
         Index("ix_deadlines_figures", "due_at", "org_id", "status", "met_at", "started_at", "paused_seconds"),
+        # Covers the per-step-kind figures (a few rule keys, deadlines due in a period): without it the
+        # dashboard's slowest statement read 100,000 deadline rows from the table.
+        Index("ix_deadlines_step_kinds", "rule_key", "due_at", "org_id", "status", "met_at"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 
