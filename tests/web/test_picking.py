@@ -70,3 +70,13 @@ def test_every_date_input_of_the_start_and_task_forms_reads_yyyy_mm_dd(as_user):
     for path in ("/procedures/entrustment", "/procedures/joint_enforcement", "/procedures/mutual_notification"):
         page = client.get(path).get_data(as_text=True)
         assert 'type="date"' not in page and 'placeholder="YYYY-MM-DD"' in page, path
+
+
+def test_english_pickers_name_organizations_in_english(as_user, session_factory):
+    client = as_user("nyj_officer")
+    client.get("/lang/en?next=/")
+    page = client.get("/procedures/mutual_notification").get_data(as_text=True)
+    with session_factory() as s:
+        own = s.scalars(select(Organization).where(Organization.name == "故城县农业农村局")).one()
+    senders = re.search(r'<select id="sender_org_id".*?</select>', page, re.S).group(0)
+    assert own.name_en and own.name_en in senders and own.name not in senders

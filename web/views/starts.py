@@ -43,11 +43,12 @@ class FormField:
 
 
 def _orgs(orgs) -> tuple:
-    return tuple((str(o.id), o.name) for o in orgs)
+    return tuple((str(o.id), local_name(o.name, o.name_en)) for o in orgs)
 
 
 def _own(kind: str) -> tuple:
-    return tuple((str(g.org_id), g.org_name) for g in start_grants(principal(), kind))
+    return tuple((str(g.org_id), local_name(g.org_name, db().get(Organization, g.org_id).name_en))
+                 for g in start_grants(principal(), kind))
 
 
 def _officer_options(org_ids) -> tuple:
