@@ -283,9 +283,9 @@ def test_summary_penalty_walk(walker, site):
 def test_case_measures_walk(walker, site):
     """先行登记保存 (第56条): two officers ask, the head approves, decided within 7 working days."""
     walker.begin("case_measures")
-    _file_case(walker, site, "郑口罚〔2026〕103号")
+    _file_case(walker, site, "郑口罚〔2026〕111号")
     since = walker.last_instance_id()
-    walker.start_from_case("zk_officer1", "郑口罚〔2026〕103号", "case_measures", {
+    walker.start_from_case("zk_officer1", "郑口罚〔2026〕111号", "case_measures", {
         "kind": "preservation", "items": "经营用三轮车一辆", "reason": "证据可能灭失",
         "basis": "《中华人民共和国行政处罚法》第五十六条", "officers": 2})
     walker.overrides = {"decide_preserved": {"preservation_outcome": "release"}}
