@@ -226,11 +226,11 @@ def test_township_files_a_case_and_another_township_cannot_open_it(site, browser
         code = s.scalars(select(PowerItem.code).join(Delegation, Delegation.item_id == PowerItem.id).where(
             Delegation.township_id == _org_id(site, "青罕镇"), Delegation.mode == DelegationMode.GRANT,
             Delegation.status == DelegationStatus.EFFECTIVE).order_by(PowerItem.code)).first()
-    page.fill("#q_item", code)
+    page.select_option("#q_item", code)  # items are picked from the township's power list, not typed
     page.select_option("#q_town", str(_org_id(site, "青罕镇")))
     page.click("#competence-query button[type=submit]")
     assert "权责清单答复" in page.content()
-    page.fill("#item_code", code)
+    page.select_option("#item_code", code)
     page.fill("#case_number", "青罕罚〔2026〕7号")
     page.fill("#party_name", "某餐馆")
     page.select_option("#party_kind", "organization")
@@ -250,7 +250,7 @@ def test_township_files_a_case_and_another_township_cannot_open_it(site, browser
     _login(other, site, "zk_officer1")
     assert other.goto(case_url).status == 404
     other.goto(f"{site['url']}/procedures/case_filing")
-    other.fill("#item_code", code)
+    other.select_option("#item_code", code)  # granted to 郑口镇 too, for its own territory
     other.fill("#case_number", "郑口罚〔2026〕7号")
     other.select_option("#township_id", str(_org_id(site, "青罕镇")))
     other.fill("#party_name", "某餐馆")

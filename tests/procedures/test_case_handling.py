@@ -158,6 +158,15 @@ def test_bad_party_and_duplicate_number_are_refused(session, c):
     assert fingerprint(session) == before
 
 
+def test_a_blank_case_number_is_the_next_of_the_organs_series_never_a_taken_one(session, c):
+    """案号 from the organ's numbering sequence: above numbers already typed, and never reused."""
+    file(session, c, number="故郑口罚〔2026〕7号")  # typed before: the series starts above it
+    first, second = file(session, c, number=""), file(session, c, number="  ")
+    assert (first.case_number, second.case_number) == ("故郑口罚〔2026〕8号", "故郑口罚〔2026〕9号")
+    file(session, c, number="故郑口罚〔2026〕10号")  # typed above the sequence: passed over
+    assert file(session, c, number="").case_number == "故郑口罚〔2026〕11号"
+
+
 def test_entrusted_case_acts_in_the_department_name_article_20(session, c):
     """第20条: an entrusted item is handled by the township in the entrusting department's name."""
     case = file(session, c, item="NY-01")

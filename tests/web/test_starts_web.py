@@ -100,6 +100,14 @@ def test_case_filing_page_files_and_shows_the_case(client, session_factory):
     assert "青罕罚〔2026〕1号" in listing
 
 
+def test_case_filing_with_no_number_takes_the_next_of_the_organs_series(client, session_factory):
+    """The page's 案号 may stay blank: the number comes from 青罕镇's sequence, shown on the case."""
+    response = file_qh_case(client, session_factory, number="")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"故青罕罚〔2026〕\d+号", page)
+
+
 def test_case_filing_refused_names_the_competent_organ_and_writes_nothing(client, session_factory):
     """行政处罚法 第22–24条: 郑口镇 may not file on 青罕镇's territory; the refusal names the competent organ."""
     login(client, "zk_officer1")
@@ -129,9 +137,9 @@ def test_case_filing_shows_every_field_error_at_once(as_user, session_factory):
     response = _post(client, "/procedures/case_filing", {"violation_on": "2026-02-31", "party_kind": "alien"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    for name in ("handling_org_id", "item_code", "case_number", "party_name", "party_kind", "violation_on",
-                 "officers"):
+    for name in ("handling_org_id", "item_code", "party_name", "party_kind", "violation_on", "officers"):
         assert f'id="err-{name}"' in body, name
+    assert 'id="err-case_number"' not in body  # blank: numbered from the organ's sequence
     assert audit_count(session_factory) == before
 
 

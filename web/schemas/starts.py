@@ -147,8 +147,9 @@ class ClueVerificationStart(BaseSchema):
 class CaseFilingStart(CaseOpening):
     """立案 by a township or a county department (第54条; competence 第22–24条; 第42条 officers)."""
 
-    case_number = fields.String(required=True, validate=validate.Length(min=1, max=80), error_messages=required_msgs(),
-                                metadata=ui("案号", "Case number"))
+    # Blank: the next number of the handling organ's series (workflows.core.numbering), never typed twice.
+    case_number = fields.String(load_default="", validate=validate.Length(max=80), metadata=ui(
+        "案号（留空则按本机关案号序列自动编号）", "Case number (blank: the next of the organ's series)"))
     facts_summary = text(4000, metadata=ui("案情摘要", "Facts", "textarea"))
     violation_on = fields.Date(required=True, error_messages=DATE_MSG,
                                metadata=ui("违法行为发生日", "Date of the violation"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -31,8 +32,10 @@ from workflows.cases.rules import (
 )
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, NotFound, ValidationFailed
+from workflows.core.numbering import next_number
 from workflows.deadlines import extensions as deadline_extensions
 from workflows.deadlines import records as deadlines
+from workflows.documents.issue import COUNTY_PREFIX, organ_code
 from workflows.procedures.case_clock import legal_calendar
 from workflows.procedures.case_handling import defence, discussion, execution, steps
 from workflows.procedures.case_handling.steps import DECIDE_RULE, PROCESS_ID, REVOKED_MESSAGE
@@ -61,11 +64,35 @@ def _check_party(party_name: str, party_kind: str, facts_summary: str) -> None:
         raise ValidationFailed(errors)
 
 
-def _check_number_free(session: Session, case_number: str) -> None:
-    if not (case_number or "").strip():
-        raise ValidationFailed({"case_number": ["案号必填 / a case number is required"]})
-    if session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None:
-        raise Conflict(f"案号 {case_number} 已存在 / case number {case_number} exists", case_number=case_number)
+def _taken(session: Session, case_number: str) -> bool:
+    return session.scalar(select(Case.id).where(Case.case_number == case_number)) is not None
+
+
+def _highest_in_series(session: Session, head: str) -> int:
+    """The highest N of `head`N号 already used (typed numbers, or cases filed before the sequence)."""
+    pattern = re.compile(rf"{re.escape(head)}(\d+)号")
+    numbers = session.scalars(select(Case.case_number).where(Case.case_number.like(f"{head}%")))
+    return max((int(m.group(1)) for n in numbers if (m := pattern.fullmatch(n))), default=0)
+
+
+def case_number_for(session: Session, handling_org: Organization, typed: str, year: int) -> str:
+    """The typed 案号, or the next free number of the organ's series 故{机关代字}罚〔year〕N号.
+
+    Numbers come from the organ's per-year sequence (never count + 1), started above any number of
+    the series already typed; one typed later above the sequence is passed over, never reused.
+    """
+    number = (typed or "").strip()
+    if number:
+        if _taken(session, number):
+            raise Conflict(f"案号 {number} 已存在 / case number {number} exists", case_number=number)
+        return number
+    head = f"{COUNTY_PREFIX}{organ_code(handling_org)}罚〔{year}〕"
+    while True:
+        value = next_number(session, f"case:{handling_org.id}", year,
+                            floor=lambda: _highest_in_series(session, head))
+        number = f"{head}{value}号"
+        if not _taken(session, number):
+            return number
 
 
 def _process_data(case: Case, answer, reviewer: Organization, item) -> dict:
@@ -94,7 +121,7 @@ def _handling_role(org: Organization, roles: dict[OrgKind, Role]) -> Role:
 
 
 def file_case(session: Session, engine, actor: User, *, item_code: str, township: Organization,
-              handling_org: Organization, case_number: str, party_name: str, party_kind: str,
+              handling_org: Organization, case_number: str = "", party_name: str, party_kind: str,
               facts_summary: str, violation_on: date, officers: list[Officer], harm: bool = False,
               filed_on: date | None = None, act_ended_on: date | None = None,
               discovered_on: date | None = None) -> Case:
@@ -103,7 +130,7 @@ def file_case(session: Session, engine, actor: User, *, item_code: str, township
     filed_on = filed_on or engine.clock.today()
     with unit_of_work(session):
         require_role(session, actor, _handling_role(handling_org, OFFICER_ROLE), handling_org)
-        _check_number_free(session, case_number)
+        case_number = case_number_for(session, handling_org, case_number, filed_on.year)
         if handling_org.kind == OrgKind.COUNTY_DEPARTMENT:
             # 行政处罚法 第24条 practice: once a grant is effective the department no longer acts
             # on that item in that township; items not delegated stay with it.
