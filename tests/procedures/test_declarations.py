@@ -80,7 +80,8 @@ def _procedure(**changes) -> Procedure:
     fields = dict(id="broken_demo", package="broken_demo", bpmn="broken_demo.bpmn", label_zh="测试",
                   label_en="Test", forms={"fill": FILL, "ack": FORMLESS, "forgot": FORMLESS},
                   services={"broken.record": _record}, rule_keys=("known_rule",),
-                  lanes={"Township": Lane(Role.TOWNSHIP_LEADER, "township_id")})
+                  lanes={"Township": Lane(Role.TOWNSHIP_LEADER, "township_id")},
+                  no_deadline={"ack": "an acknowledgement: no article sets a period", "forgot": "none either"})
     fields.update(changes)
     return Procedure(**fields)
 
@@ -133,6 +134,21 @@ def test_a_rule_key_declared_by_the_procedure_but_missing_from_the_rules_fails(t
     """A key the Python steps use (declared) must exist in deadline_rules.json as well."""
     errors = check_procedures([_procedure(rule_keys=("known_rule", "typo_rule"))], _folder(tmp_path), RULES)
     assert _messages(errors) == [("typo_rule", "期限规则不存在")]
+
+
+def test_a_user_task_neither_dated_nor_declared_without_deadline_fails(tmp_path):
+    """Issue 10 §10: `ack` has no due date and no reason for none; a reason for a dated or unknown task fails too."""
+    folder = _folder(tmp_path)
+    errors = check_procedures([_procedure(no_deadline={"forgot": "no period"})], folder, RULES)
+    assert _messages(errors) == [("ack", "用户任务无期限")]
+    every = {"ack": "x", "forgot": "x", "fill": "x", "gone": "x"}
+    errors = check_procedures([_procedure(no_deadline=every)], folder, RULES)
+    assert _messages(errors) == [("fill", "声明无期限的任务有期限"), ("gone", "声明无期限的用户任务不存在")]
+    with pytest.raises(ValueError, match="ack"):
+        _procedure(no_deadline={"ack": " "})
+    dated_by_form = _procedure(forms={"fill": FILL, "ack": Form([], due="rule_due('known_rule')"), "forgot": FORMLESS},
+                               no_deadline={"forgot": "no period"})
+    assert check_procedures([dated_by_form], folder, RULES) == []
 
 
 def test_a_service_task_with_no_registered_service_fails(tmp_path):
@@ -234,6 +250,10 @@ def test_cli_lists_every_procedure_and_checks_the_folder(tmp_path):
     assert order["bpmn_exists"] and order["bpmn"].endswith("work_order.bpmn")
     assert [t["task"] for t in order["user_tasks"]] == ["dispatch", "handle_township", "handle_county", "callback"]
     assert order["user_tasks"][-1]["fields"] == ["satisfaction"]
+    assert order["user_tasks"][0]["due_rules"] == ["wo_dispatch_emergency", "wo_dispatch_general"]
+    assert "第13条" in order["user_tasks"][-1]["no_deadline"] and order["user_tasks"][-1]["due"] is None
+    hold = next(t for t in listed["joint_enforcement"]["user_tasks"] if t["task"] == "hold_township")
+    assert hold["due"] == "end_of_day(planned_on)" and hold["due_rules"] == [] and hold["no_deadline"] is None
     assert "wo_dispatch_general" in order["rule_keys"]
     assert order["start"]["who"][0] == {"role": "township_officer", "org_kind": "township"}
     assert listed["legal_review"]["start"] is None and listed["case_handling"]["calls"] == ["legal_review"]

@@ -120,6 +120,9 @@ def test_the_next_evaluation_is_due_by_its_rule_from_this_one_article_24(session
     c.clock.set(due)
     in_transaction(session, processes.wake_due_instances, session, c.engine, due)
     assert c.open_tasks(session, iid) == ["organize_next_evaluation"]
+    organize = next(r for r in load_rule_specs() if r["key"] == "evaluation_organize")  # 第24条, design default
+    assert c.task(session, iid, "organize_next_evaluation").due_at == LegalCalendar().due(
+        due, organize["amount"], organize["unit"]).due_at  # on 期限提醒 and the dashboard (issue 10 §10)
     c.act(session, iid, "organize_next_evaluation", "approver", {"evaluation_plan": "下月开展"})
     assert c.instance(session, iid).status == "completed"
 

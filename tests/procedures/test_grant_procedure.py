@@ -89,6 +89,9 @@ def test_the_first_periodic_evaluation_is_due_by_its_rule_article_24(session, c)
     assert c.instance(session, iid).next_wake_at == due and c.open_tasks(session, iid) == []
     _wake(session, c, due)
     assert c.open_tasks(session, iid) == ["organize_evaluation"]
+    organize = next(r for r in load_rule_specs() if r["key"] == "evaluation_organize")  # 第24条, design default
+    assert c.task(session, iid, "organize_evaluation").due_at == LegalCalendar().due(
+        due, organize["amount"], organize["unit"]).due_at
     with pytest.raises(PermissionDenied):  # the county government organizes it, not the department
         c.act(session, iid, "organize_evaluation", "cgj_officer", {})
     c.act(session, iid, "organize_evaluation", "approver", {"evaluation_plan": "五月组织评估"})

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models import HumanTask, Organization
-from tests.support.webapp import login
+from tests.support.webapp import csrf_of, login
 from tests.web.test_procedures_web import _act, _start
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.deadlines.records import start_deadline
@@ -98,3 +98,41 @@ def test_signing_publishing_and_handover_steps_have_due_dates():
         tasks = dict(re.findall(r'<bpmn:userTask id="([^"]+)"[^>]*>(.*?)</bpmn:userTask>', xml, re.S))
         for task in steps[procedure.id]:
             assert 'name="due"' in tasks[task] or procedure.forms[task].due, (procedure.id, task)
+
+
+def _dated_row(client, section: str, name: str) -> tuple[int, int]:
+    """(open dated tasks, overdue) of one organization in a dashboard section; (0, 0) when not listed."""
+    body = client.get("/dashboard").get_data(as_text=True)
+    part = body[body.index(f'id="dated-{section}"'):]
+    part = part[:part.index("</section>")]
+    row = re.search(rf"<tr><td[^>]*>{re.escape(name)}</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", part)
+    return (int(row.group(1)), int(row.group(2))) if row else (0, 0)
+
+
+def test_a_joint_operation_to_hold_is_on_deadlines_and_the_dashboard(client, session_factory, clock):
+    """Issue 10 §10: 实施联合执法 is due at the end of the plan's day (浙江条例 第14条), listed and counted."""
+    with session_factory() as s:
+        qh = s.scalars(select(Organization.id).where(Organization.short_name == "青罕镇")).one()
+        nyj = s.scalars(select(Organization.id).where(Organization.name == "故城县农业农村局")).one()
+    login(client, "qh_officer1")
+    before = _dated_row(client, "towns", "青罕镇")
+    started = client.post("/procedures/joint_enforcement", data={
+        "csrf_token": csrf_of(client, "/procedures/joint_enforcement"), "initiator_org_id": qh, "title": "集市整治",
+        "plan": "联合检查集市", "planned_on": "2026-03-20", "participant_ids": [nyj]})
+    assert started.status_code == 302, started.get_data(as_text=True)[:2000]
+    with session_factory() as s:
+        confirm = s.scalars(select(HumanTask).where(HumanTask.task_spec_name == "confirm_department",
+                                                    HumanTask.organization_id == nyj)).one()
+    _act(client, session_factory, confirm.instance_id, "confirm_department", "nyj_officer", {"joins": "true"})
+    with session_factory() as s:
+        hold = s.scalars(select(HumanTask).where(HumanTask.instance_id == confirm.instance_id,
+                                                 HumanTask.task_spec_name == "hold_township")).one()
+    assert hold.organization_id == qh and hold.due_at.date().isoformat() == "2026-03-20"  # 23:59 Shanghai = 15:59 UTC
+    login(client, "qh_officer1")
+    page = client.get("/deadlines").get_data(as_text=True)
+    listed = page[page.index('id="task-deadlines"'):]
+    assert f'href="/instances/{hold.instance_id}"' in listed and "实施联合执法" in listed
+    assert "2026-03-20 23:59" in listed
+    assert _dated_row(client, "towns", "青罕镇") == (before[0] + 1, before[1])
+    clock.advance(timedelta(days=30))  # the planned day has passed: the same task counts as overdue
+    assert _dated_row(client, "towns", "青罕镇")[1] >= before[1] + 1

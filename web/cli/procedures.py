@@ -17,7 +17,8 @@ def _line(d: dict) -> list[str]:
     for t in d["user_tasks"]:
         form = "未声明 / NOT DECLARED" if not t["declared"] else ("无表单 / form-less" if t["formless"]
                                                                  else ", ".join(t["fields"]))
-        lines.append(f"  用户任务 / user task {t['task']}: {form}")
+        due = t["due"] or ("无期限 / no deadline: " + t["no_deadline"] if t["no_deadline"] else "未定期限 / UNDATED")
+        lines.append(f"  用户任务 / user task {t['task']}: {form}; 期限 / due: {due}")
     lines.append(f"  服务任务 / service tasks: {', '.join(d['service_tasks']) or '-'}")
     lines.append(f"  期限规则 / rule keys: {', '.join(d['rule_keys']) or '-'}")
     return lines

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,10 +10,7 @@ from lxml import etree
 from workflows.deadlines.rules import load_rule_specs
 from workflows.engine.definitions import BPMN_NS, DefinitionError, bpmn_files, process_ids_of
 from workflows.procedures.declaration import Procedure
-
-SPIFF_NS = {**BPMN_NS, "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-# rule_due('key') / rule_cycle('key') in a due property, timer or script: the helpers naming a rule key.
-RULE_CALL = re.compile(r"""\brule_(?:due|cycle)\(\s*['"]([^'"]+)['"]""")
+from workflows.procedures.dues import RULE_CALL, SPIFF_NS, task_properties, user_task_dues
 
 
 def rule_keys_in(xml: str) -> set[str]:
@@ -34,7 +30,7 @@ def _process(root, process_id: str):
 
 def _task_roles(task) -> set[str]:
     """Roles a user task may go to by its own properties (role, roleByOrgKind), else none."""
-    props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiffworkflow:property", SPIFF_NS)}
+    props = task_properties(task)
     if "roleByOrgKind" in props:
         return {pair.split(":", 1)[1].strip() for pair in props["roleByOrgKind"].split(",") if ":" in pair}
     return {props["role"]} if "role" in props else set()
@@ -82,7 +78,21 @@ def _file_errors(p: Procedure, root, xml: str, rules: set[str]) -> list[Definiti
                                             "deadline_rules.json") for key in sorted((named | set(p.rule_keys)) - rules)]
     errors += [DefinitionError(p.bpmn, key, f"期限规则未由流程声明 / rule key {key!r} is used by the "
                                             f"file but not declared by {p.id}") for key in sorted(named - set(p.rule_keys))]
-    return errors + _lane_errors(p, process)
+    return errors + _lane_errors(p, process) + _due_errors(p, process)
+
+
+def _due_errors(p: Procedure, process) -> list[DefinitionError]:
+    """Every user task has a due date or is declared without deadline with its reason, never both (issue 10 §10)."""
+    dues = user_task_dues(p, process)
+    errors = [DefinitionError(p.bpmn, t, f"用户任务无期限 / user task has no due date (a BPMN due property or "
+                                         f"its form's due) and is not declared in {p.id}'s no_deadline")
+              for t, due in dues.items() if due is None and t not in p.no_deadline]
+    errors += [DefinitionError(p.bpmn, t, f"声明无期限的任务有期限 / task is declared without deadline in "
+                                          f"{p.id} but has the due date {dues[t]!r}")
+               for t in p.no_deadline if dues.get(t)]
+    errors += [DefinitionError(p.bpmn, t, f"声明无期限的用户任务不存在 / no_deadline names no user task of {p.id}")
+               for t in p.no_deadline if t not in dues]
+    return errors
 
 
 def check_procedures(procedures: Iterable[Procedure], bpmn_dir: str | Path,

@@ -101,10 +101,16 @@ class Procedure:
     # User tasks after all of which the instance's documents are public (公布: 委托书由双方公布,
     # 行政处罚法 第20条; 赋权决定应当公布, 第24条), before the term begins.
     publications: tuple[str, ...] = ()
+    # User task id → why no period runs for it (the article that sets none). Every other user
+    # task carries a due date (its BPMN `due` property or its form's `due`); `quanze bpmn check` says so.
+    no_deadline: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("forms", "services", "lanes"):
+        for name in ("forms", "services", "lanes", "no_deadline"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for task, reason in self.no_deadline.items():
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"task {task!r} of {self.id} is declared without deadline but gives no reason")
         for lane_id, lane in self.lanes.items():
             if not isinstance(lane, Lane):
                 raise TypeError(f"lane {lane_id!r} of {self.id} must be a Lane(role, org_key), not {lane!r}")

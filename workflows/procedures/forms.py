@@ -13,7 +13,8 @@ DELEGATION_REVIEW = Form([
 ])
 
 # 定期组织评估 (行政处罚法 第24条): the county government acknowledges that the periodic
-# evaluation of granted items is due (rule grant_evaluation_cycle) and notes how it will run.
+# evaluation of granted items is due (rule grant_evaluation_cycle) and notes how it will run,
+# within the rule evaluation_organize (a design default: the statute sets no time to open it).
 EVALUATION_DUE = Form([
     Field("evaluation_plan", "text", max_length=2000, label_zh="评估安排", label_en="Evaluation plan"),
-])
+], due="rule_due('evaluation_organize')")

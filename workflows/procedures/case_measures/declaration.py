@@ -32,4 +32,7 @@ PROCEDURE = Procedure(
            "Organ": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.DEPARTMENT_HEAD,))},
     start=Start("case_measures", WHO, steps.start_case_measure, place=CASE, run=start,
                 summary="Preserve evidence or seize/detain items (先行登记保存 第56条; 查封、扣押 行政强制法)."),
+    no_deadline={"approve_measure": "行政处罚法 第56条, 行政强制法 第18条: the head approves before the measure is "
+                                    "taken, in no set time; the 7 working days (第56条) and 30 days (第25条) run "
+                                    "from the approval"},
 )

@@ -35,7 +35,7 @@ PROCEDURE = Procedure(
     label_zh="评估", label_en="Evaluation",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("evaluation_self_evaluation", "evaluation_department_opinion", "evaluation_decision",
-               "grant_evaluation_cycle"),
+               "grant_evaluation_cycle", "evaluation_organize"),
     lanes={"Township": TOWNSHIP_GOVERNMENT, "CountyDepartment": COUNTY_DEPARTMENT,
            "CountyGovernment": COUNTY_GOVERNMENT},
     start=Start("evaluation", WHO, steps.start_evaluation, run=start, summary="Open a periodic evaluation (定期评估, 第24条)."),

@@ -23,7 +23,7 @@ PROCEDURE = Procedure(
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=("grant_capacity_statement", "grant_legal_review", "grant_revise_proposal",
                "grant_county_decision", "grant_provincial_approval", "grant_publication",
-               "grant_handover_training", "grant_evaluation_cycle"),
+               "grant_handover_training", "grant_evaluation_cycle", "evaluation_organize"),
     lanes={"Township": TOWNSHIP_GOVERNMENT, "LegalReviewer": LEGAL_REVIEWER,
            "CountyDepartment": COUNTY_DEPARTMENT, "CountyGovernment": COUNTY_GOVERNMENT,
            "Province": Lane(Role.COUNTY_APPROVER, "province_id")},

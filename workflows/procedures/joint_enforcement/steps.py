@@ -91,6 +91,7 @@ def propose_joint_operation(session: Session, engine, actor: User, initiator_org
         owner = "township_id" if initiator.kind == OrgKind.TOWNSHIP else "department_id"
         data = {owner: initiator.id, "operation_id": operation.id, "initiator_org_id": initiator.id,
                 "initiator_is_township": initiator.kind == OrgKind.TOWNSHIP,
+                "planned_on": as_iso_date(planned_on, "planned_on").isoformat(),  # the hold task's due (第14条)
                 "participants": [{"org_id": o.id, "township": o.kind == OrgKind.TOWNSHIP} for o in organs],
                 "response_note": "", "operation_note": "", "item_codes": []}
         operation.instance_id = processes.start(session, engine, PROCESS_ID, data=data, actor=actor,

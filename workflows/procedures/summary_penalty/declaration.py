@@ -31,4 +31,5 @@ PROCEDURE = Procedure(
            "Organ": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.DEPARTMENT_HEAD,))},
     start=Start("summary_penalty", WHO, steps.start_summary, place=MENU, run=start,
                 summary="Decide a warning or a small fine on the spot (简易程序, 第51–52条)."),
+    no_deadline={"record_filing": "行政处罚法 第52条: 当场作出的行政处罚决定报所属行政机关备案, with no period set"},
 )

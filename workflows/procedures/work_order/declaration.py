@@ -29,4 +29,6 @@ PROCEDURE = Procedure(
            "TownshipOrgan": Lane(Role.TOWNSHIP_OFFICER, "assigned_org_id"),
            "CountyPlatform": Lane(Role.COUNTY_OFFICER, "assigned_org_id")},
     start=Start("work_order", WHO, steps.receive_work_order, run=start, summary="Take in a work order (工单受理, 首接负责制)."),
+    no_deadline={"callback": "北京市接诉即办工作条例 第13条 and DB11/T 2021—2022 time dispatch and feedback only; "
+                             "回访 is measured (回访核实率, 满意率 第32条), never given a period"},
 )
