@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from models import HumanTask, Organization
@@ -15,6 +16,9 @@ from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.deadlines.records import start_deadline
 from workflows.deadlines.rules import seed_deadline_rules
 from workflows.procedures import ALL
+
+# Ordering, paging and PostgreSQL's refusals of odd input can differ by backend (tests/web/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 
 def _deadline_for(session_factory, clock, township: str) -> int:
