@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from models import (
@@ -20,6 +21,9 @@ from models import (
 from workflows.core.audit_verify import verify_chain
 from workflows.sample.gucheng import load_gucheng_sample
 
+# The checks below read the sample as `load_gucheng_sample` leaves it: a copy of the session's
+# template, which that same function loaded once (tests/support/templates.py).
+LOADED = pytest.mark.database("gucheng_sample")
 ORGANS_PER_CLASS = {PopulationClass.UNDER_30K: 7, PopulationClass.FROM_30K_TO_50K: 8,
                     PopulationClass.FROM_50K_TO_100K: 9, PopulationClass.OVER_100K: 10}
 
@@ -41,9 +45,9 @@ def test_sample_loads_twice_without_duplicating_anything(session, clock):
     assert verify_chain(session).ok
 
 
+@LOADED
 def test_thirteen_townships_with_the_organs_of_their_population_class(session, clock):
     """故城县深化乡镇改革方案: 7/8/9/10 organs by population class."""
-    load_gucheng_sample(session, clock)
     townships = session.scalars(select(Organization).where(
         Organization.kind == OrgKind.TOWNSHIP)).all()
     assert len(townships) == 13
@@ -54,9 +58,9 @@ def test_thirteen_townships_with_the_organs_of_their_population_class(session, c
     assert {t.population_class for t in townships} == set(ORGANS_PER_CLASS)
 
 
+@LOADED
 def test_stationed_agencies_are_flagged_in_every_township(session, clock):
     """派驻: police stations, tax and market-regulation branches serve each township."""
-    load_gucheng_sample(session, clock)
     stationed = session.scalars(select(Organization).where(Organization.is_stationed)).all()
     per_town = Counter(o.township_id for o in stationed)
     assert len(per_town) == 13 and set(per_town.values()) == {3}
@@ -64,9 +68,9 @@ def test_stationed_agencies_are_flagged_in_every_township(session, clock):
     assert any(o.name.endswith("派出所") for o in stationed)
 
 
+@LOADED
 def test_demo_users_hold_every_role_and_officers_hold_certificates(session, clock):
     """行政处罚法 第42条: township enforcement officers carry enforcement certificates."""
-    load_gucheng_sample(session, clock)
     roles = set(session.scalars(select(Membership.role)).all())
     assert roles == set(Role)
     officers = session.scalars(select(User).join(Membership).where(
@@ -74,8 +78,8 @@ def test_demo_users_hold_every_role_and_officers_hold_certificates(session, cloc
     assert officers and all(u.certificates for u in officers)
 
 
+@LOADED
 def test_catalogue_has_the_32_sample_items_and_the_related_powers(session, clock):
-    load_gucheng_sample(session, clock)
     items = {i.code: i for i in session.scalars(select(PowerItem))}
     penalties = [i for i in items.values() if i.code.startswith("ILLUS-CF-") and i.code != "ILLUS-CF-GA-01"]
     assert len(penalties) == 32
@@ -87,9 +91,9 @@ def test_catalogue_has_the_32_sample_items_and_the_related_powers(session, clock
                                                                    "ILLUS-QZ-NYNC-01"}
 
 
+@LOADED
 def test_detention_item_stays_with_public_security_行政处罚法第18条(session, clock):
     """行政处罚法 第18条: a power restricting personal liberty is never offered to a township."""
-    load_gucheng_sample(session, clock)
     item = session.scalars(select(PowerItem).where(PowerItem.code == "ILLUS-CF-GA-01")).one()
     assert item.restricts_personal_liberty is True
     assert item.modes_allowed == ["assist"] and item.in_provincial_guidance is False
@@ -97,8 +101,8 @@ def test_detention_item_stays_with_public_security_行政处罚法第18条(sessi
     assert item.department.kind == OrgKind.PUBLIC_SECURITY
 
 
+@LOADED
 def test_catalogue_import_is_audited(session, clock):
-    load_gucheng_sample(session, clock)
     actions = session.scalars(select(AuditEvent.action)).all()
     assert actions.count("catalogue.items_imported") == 2
 
@@ -124,9 +128,9 @@ def _free(session, department_id: int, mode: str, on) -> set[tuple[str, int]]:
     return free
 
 
+@LOADED
 def test_demo_departments_have_items_free_to_entrust_and_to_grant_today_第20_24条(session, clock):
     """Issue 10 §8: a new letter (第20条) and a new grant (第24条) can start today for a township with officers."""
-    load_gucheng_sample(session, clock)
     officers = session.scalars(select(Membership).join(User).where(
         Membership.role == Role.COUNTY_OFFICER, User.username.like("%_officer"))).all()
     entrust = {m.organization_id for m in officers if _free(session, m.organization_id, "entrust", clock.today())}
@@ -134,9 +138,9 @@ def test_demo_departments_have_items_free_to_entrust_and_to_grant_today_第20_24
     assert len(entrust) >= 2 and len(grant) >= 2, (entrust, grant)
 
 
+@LOADED
 def test_every_department_with_items_has_a_legal_reviewer_第58条(session, clock):
     """行政处罚法 第58条: a case in an entrusting department's name is reviewed by that department's reviewers."""
-    load_gucheng_sample(session, clock)
     departments = set(session.scalars(select(PowerItem.department_id).join(Organization, Organization.id ==
                       PowerItem.department_id).where(Organization.kind == OrgKind.COUNTY_DEPARTMENT)))
     reviewed = set(session.scalars(select(Membership.organization_id).where(Membership.role == Role.LEGAL_REVIEWER)))
