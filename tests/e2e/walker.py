@@ -22,6 +22,10 @@ from workflows.tasks import processes
 FORWARD = ("approve", "pass", "accept", "no_penalty", "filed", "done", "satisfied", "true")
 DEMO_ORDER = [u[0] for u in DEMO_USERS]
 OPEN = ("ready", "claimed")
+CONTROLS_JS = """els => els.map(e => ({
+  name: e.getAttribute("name"), kind: e.tagName + ":" + (e.type || ""), value: e.value || "",
+  checked: !!e.checked, placeholder: e.getAttribute("placeholder"), inputmode: e.getAttribute("inputmode"),
+  options: e.tagName === "SELECT" ? [...e.options].map(o => o.value) : []}))"""
 
 
 @dataclass
@@ -44,6 +48,8 @@ class Walker:
     procedure: str = ""
     steps: list[Step] = field(default_factory=list)
     overrides: dict = field(default_factory=dict)  # task name → {field: value}
+    user: str = ""  # who is signed in, and when (by the site's clock)
+    signed_in_at: object = None
     _n: int = 0
 
     def begin(self, procedure: str) -> None:
@@ -55,16 +61,26 @@ class Walker:
 
     # --- signing in and out -------------------------------------------------
     def login(self, username: str) -> None:
-        """The one typed URL: the login page."""
+        """The one typed URL: the login page (whoever is signed in signs out first)."""
+        if self.user:
+            self.logout()
         self.page.goto(f"{self.site['url']}/login")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", DEMO_PASSWORD)
         self.page.click("form[action='/login'] button[type=submit]")
         self.page.wait_for_url(f"{self.site['url']}/")
+        self.user, self.signed_in_at = username, self.site["clock"].now()
 
     def logout(self) -> None:
         """Sign out through the header button."""
         self.page.click("header form[action='/logout'] button")
+        self.user = ""
+
+    def sign_in_as(self, username: str) -> None:
+        """Sign in unless that user already is, at this clock: one person's consecutive tasks share a
+        session, but a clock moved by days (a timer, a hearing day) has ended it, as it would."""
+        if (self.user, self.signed_in_at) != (username, self.site["clock"].now()):
+            self.login(username)
 
     def shot(self, name: str) -> str:
         """A full-page screenshot under the procedure's folder."""
@@ -102,7 +118,6 @@ class Walker:
         errors = self.page.locator(".errors, .field-errors")
         assert errors.count() == 0, f"{self.procedure} start refused: {errors.all_inner_texts()}"
         self.shot(f"{name}-done")
-        self.logout()
 
     def _set(self, form, key: str, value) -> None:
         if isinstance(value, int):  # the first N boxes of a checkbox group (e.g. two officers)
@@ -134,18 +149,18 @@ class Walker:
     def do_task(self, task: HumanTask) -> None:
         """Sign in as the actor, reach the task through 待办, fill its form, submit."""
         username = self.actor_for(task)
-        self.login(username)
+        self.sign_in_as(username)
         self.page.click("header a.todo")
         self.page.wait_for_url("**/tasks")
         self.page.click(f"table.list a[href='/tasks/{task.id}']")
         self.page.wait_for_url(f"**/tasks/{task.id}")
         form = self.page.locator("#task-form")
         wanted = self.overrides.get(task.task_spec_name, {})
-        for control in form.locator("[name]").all():
-            name = control.get_attribute("name")
-            if name == "csrf_token":
-                continue
-            self._fill_control(control, name, wanted)
+        controls = form.locator("[name]")
+        # One read of every control (a round trip each would cost more than the page itself).
+        for index, control in enumerate(controls.evaluate_all(CONTROLS_JS)):
+            if control["name"] != "csrf_token":
+                self._fill_control(controls.nth(index), control, wanted)
         path = self.shot(f"{task.task_spec_name}-{username}")
         form.locator("button[type=submit]").click()
         self.page.wait_for_load_state()
@@ -153,27 +168,26 @@ class Walker:
         assert errors.count() == 0, f"{self.procedure}/{task.task_spec_name}: {errors.all_inner_texts()}"
         assert self.page.locator(".flash.success").count() == 1
         self.steps.append(Step(self.procedure, task.task_spec_name, username, path))
-        self.logout()
 
-    def _fill_control(self, control, name: str, wanted: dict) -> None:
-        kind = control.evaluate("e => e.tagName + ':' + (e.type || '')")
+    def _fill_control(self, control, seen: dict, wanted: dict) -> None:
+        """Set one control from what the walk wants, else a forward answer; leave pre-filled ones."""
+        name, kind = seen["name"], seen["kind"]
         if kind == "INPUT:checkbox":  # item boxes: as the page shows them, unless the walk says
-            if isinstance(wanted.get(name), list):
-                value = control.get_attribute("value")
-                control.check() if value in wanted[name] else control.uncheck()
+            if isinstance(wanted.get(name), list) and seen["checked"] != (seen["value"] in wanted[name]):
+                control.set_checked(seen["value"] in wanted[name])
             return
         if name in wanted:
             value = wanted[name]
         elif kind.startswith("SELECT"):
-            options = [o for o in control.locator("option").evaluate_all("os => os.map(o => o.value)") if o]
+            options = [o for o in seen["options"] if o]
             value = next((o for o in FORWARD if o in options), options[0] if options else "")
-        elif control.input_value():
+        elif seen["value"]:
             return  # pre-filled (a revision shows the current values)
-        elif kind == "INPUT:date" or control.get_attribute("placeholder") == "YYYY-MM-DD":
+        elif kind == "INPUT:date" or seen["placeholder"] == "YYYY-MM-DD":
             value = self.today().isoformat()
         elif kind.startswith("TEXTAREA"):
             value = "经审查，同意。"
-        elif control.get_attribute("inputmode") in ("decimal", "numeric"):
+        elif seen["inputmode"] in ("decimal", "numeric"):
             value = "2"
         else:
             value = "县政府门户网站"
