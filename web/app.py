@@ -123,7 +123,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["quanze"] = _wiring(app)
     app.url_map.converters["int"] = IdConverter
 
-    from web import auth, errors, i18n, inputs, labels, nav, requests, security
+    from web import auth, errors, i18n, inputs, labels, names, nav, requests, security
     from web.api import register_api
     from web.views import register_views
 
@@ -131,6 +131,7 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app)
     requests.init_app(app)
     i18n.init_app(app)
+    names.init_app(app)
     labels.init_app(app)
     nav.init_app(app)
     auth.init_app(app)

@@ -7,6 +7,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from web.i18n import is_english, local_name, translate
+from web.names import data
 from workflows.core.clock import SHANGHAI
 from workflows.core.errors import halves
 from workflows.procedures import labels as procedure_labels
@@ -125,6 +126,11 @@ def field_label(name: str, fields=()) -> str:
     return str(text) if text is not None else ""
 
 
+def period(amount, unit) -> str:
+    """A legal period as the page's language writes it: 90日 / 90 calendar days."""
+    return f"{amount} {label(unit)}" if is_english() else f"{amount}{label(unit)}"
+
+
 def localtime(instant) -> str:
     """A UTC instant shown in Asia/Shanghai time, to the minute."""
     if instant is None:
@@ -136,6 +142,8 @@ def init_app(app: Flask) -> None:
     """Expose `label`, `localtime`, `task_title`/`one_language` filters and `field_label`."""
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["period"] = period
     app.jinja_env.filters["task_title"] = bilingual
-    app.jinja_env.filters["one_language"] = bilingual
+    # Refusals name organizations, numbers and dates in their English half too: Chinese data is marked.
+    app.jinja_env.filters["one_language"] = lambda text: data(bilingual(text))
     app.jinja_env.globals["field_label"] = field_label

@@ -147,3 +147,12 @@ def test_every_department_with_items_has_a_legal_reviewer_第58条(session, cloc
     assert len(departments) >= 9 and departments <= reviewed, departments - reviewed
     legal_office = session.scalars(select(Organization.id).where(Organization.kind == OrgKind.LEGAL_AFFAIRS_OFFICE)).one()
     assert legal_office in reviewed
+
+
+def test_every_organization_and_item_has_an_english_name(session, clock):
+    """English pages print name_en (issue 10 §5): the sample leaves none of its organs or items without one."""
+    load_gucheng_sample(session, clock)
+    assert session.scalars(select(Organization.name).where(Organization.name_en.is_(None))).all() == []
+    assert session.scalars(select(PowerItem.code).where(PowerItem.name_en.is_(None))).all() == []
+    organ = session.scalars(select(Organization).where(Organization.name == "郑口镇综合行政执法队")).one()
+    assert organ.name_en == "Zhengkou Town Comprehensive Administrative Enforcement Team"

@@ -10,6 +10,8 @@ from marshmallow import EXCLUDE, fields
 from models import DeadlineStatus
 from web.auth import login_required, principal
 from web.charts import cases_chart, on_time_chart, overdue_chart
+from web.i18n import is_english
+from web.names import item_name, org_name
 from web.requests import clock, db, end_reads, today
 from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
@@ -62,7 +64,9 @@ def read(notification_id: int):
 
 
 def _visible(figures: list[dict], allowed: set[int] | None) -> list[dict]:
-    return figures if allowed is None else [f for f in figures if f["group_id"] in allowed]
+    shown = figures if allowed is None else [f for f in figures if f["group_id"] in allowed]
+    # The charts print each group's name: in English its organization's English name.
+    return [dict(f, name=org_name(f["group_id"], f["name"])) for f in shown] if is_english() else shown
 
 
 @bp.get("/dashboard")
@@ -89,7 +93,7 @@ def dashboard():
         depts = _visible(figures["department"], dept_scope)
         # 按时办结率 per kind of case step (送达、决定、公示), within the same scope.
         steps = step_kind_figures(db(), start=span[0], end=span[1], townships=town_scope, departments=dept_scope)
-    by_item = cases_by_item(db(), me)
+    by_item = [(code, item_name(code, name), n) for code, name, n in cases_by_item(db(), me)]
     return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
                            towns=towns, depts=depts, steps=steps, dated=dated, by_item=by_item, cases_chart=cases_chart(by_item),
                            charts={"town_rate": on_time_chart(towns), "town_overdue": overdue_chart(towns),

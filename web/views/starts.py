@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from models import Organization, OrgKind
 from web.auth import login_required, principal
-from web.i18n import local_name
+from web.names import item_name, org_name, punct
 from web.requests import db, end_reads, today
 from web.schemas import starts as schemas
 from web.schemas.common import form_dict, load
@@ -43,16 +43,15 @@ class FormField:
 
 
 def _orgs(orgs) -> tuple:
-    return tuple((str(o.id), local_name(o.name, o.name_en)) for o in orgs)
+    return tuple((str(o.id), org_name(o)) for o in orgs)
 
 
 def _own(kind: str) -> tuple:
-    return tuple((str(g.org_id), local_name(g.org_name, db().get(Organization, g.org_id).name_en))
-                 for g in start_grants(principal(), kind))
+    return tuple((str(g.org_id), org_name(g.org_id, g.org_name)) for g in start_grants(principal(), kind))
 
 
 def _officer_options(org_ids) -> tuple:
-    return tuple((f"{u.id}:{number}", f"{u.display_name}（{number}）")
+    return tuple((f"{u.id}:{number}", f"{u.display_name}{punct('（')}{number}{punct('）')}")
                  for org_id in org_ids for u, number in certified_officers(db(), org_id, today()))
 
 
@@ -67,7 +66,7 @@ def _officers(kind: str, case) -> tuple:
 
 
 def _items(items) -> tuple:
-    return tuple((i.code, f"{i.code} {local_name(i.name_zh, i.name_en)}") for i in items)
+    return tuple((i.code, f"{i.code} {item_name(i)}") for i in items)
 
 
 def _acted_items(kind: str, _case) -> tuple:
@@ -95,7 +94,7 @@ OPTIONS = {
     "parties": lambda _kind, _case: _parties(),
     "police": lambda _kind, _case: _orgs(orgs_of_kind(db(), OrgKind.PUBLIC_SECURITY)),
     "officers": _officers,
-    "coercion_items": lambda _kind, case: (("", "—"), *((i.code, f"{i.code} {i.name_zh}")
+    "coercion_items": lambda _kind, case: (("", "—"), *((i.code, f"{i.code} {item_name(i)}")
                                                        for i in (coercion_items(db(), case) if case else ()))),
 }
 

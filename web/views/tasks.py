@@ -93,12 +93,15 @@ def _task_page(task_id: int, errors=None, values=None, status=200):
     form = forms().form_for(view["process_id"], task.task_spec_name, task.form_key).to_dict()
     is_open = task.state in ("ready", "claimed")
     data = processes.task_data(db(), workflow_engine(), task) if is_open else {}
+    subject = page.subject(db(), view, data)
     return render_template(
         "tasks/task.html", task=task, view=view, form=form, errors=errors or {},
         values=values if values is not None else page.prefill(form, data), now=now(), me=principal(),
-        subject=page.subject(db(), view, data), decisions=page.earlier_decisions(db(), view, task.id),
+        subject=subject, decisions=page.earlier_decisions(db(), view, task.id),
         deadlines=page.open_deadlines(db(), view["id"]), days_left=page.days_left(task.due_at, now()),
         item_options=page.item_options(db(), view, data), org_options=page.org_options(db(), task, view),
+        user_options=page.user_options(db(), task, subject["case"]) if is_open else [],
+        is_user_field=page.is_user_field, is_org_field=page.is_org_field,
         evidence=instance_evidence(db(), task.instance_id)), status
 
 

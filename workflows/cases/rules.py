@@ -158,11 +158,11 @@ def major_reasons(item: PowerItem, party_kind: str, fine: Decimal | None, facts:
     rule = {**LOCAL_MAJOR_THRESHOLDS, **(item.major_decision_rule or {})}
     reasons: list[str] = []
     if facts.get("major_public_interest"):
-        reasons.append("涉及重大公共利益 / major public interest (第58条第1项)")
+        reasons.append("涉及重大公共利益 / major public interest (Art. 58, item 1)")
     if facts.get("hearing_held") and rule.get("hearing", True):
-        reasons.append("经过听证程序 / went through a hearing (第58条第2项)")
+        reasons.append("经过听证程序 / went through a hearing (Art. 58, item 2)")
     if facts.get("complex_case"):
-        reasons.append("案件情况疑难复杂 / difficult or complex case (第58条第3项)")
+        reasons.append("案件情况疑难复杂 / difficult or complex case (Art. 58, item 3)")
     key = "fine_citizen_gte" if party_kind == PartyKind.CITIZEN else "fine_org_gte"
     threshold = rule.get(key, rule.get("fine_gte"))
     if fine is not None and threshold is not None and fine >= Decimal(str(threshold)):

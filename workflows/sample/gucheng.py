@@ -35,6 +35,8 @@ def _data() -> dict:
 def _org(session: Session, name: str, kind: OrgKind, **fields) -> Organization:
     existing = session.scalars(select(Organization).where(Organization.name == name)).first()
     if existing is not None:
+        if existing.name_en is None and fields.get("name_en"):  # a sample loaded before it had English names
+            existing.name_en = fields["name_en"]
         return existing
     org = Organization(name=name, kind=kind, **fields)
     session.add(org)
@@ -62,6 +64,7 @@ def _load_organizations(session: Session, data: dict) -> dict[str, Organization]
         orgs[tw["name"]] = township
         for pos, (organ, plates) in enumerate(data["organ_templates"][tw["class"]], start=1):
             _org(session, f"{tw['name']}{organ}", OrgKind.TOWNSHIP_ORGAN, short_name=organ,
+                 name_en=f"{tw['en']} {data['organ_en'][organ]}",
                  parent_id=township.id, township_id=township.id, nameplates=plates, position=pos)
         _load_stationed(session, data, orgs, tw["name"], township)
     return orgs
@@ -70,9 +73,11 @@ def _load_organizations(session: Session, data: dict) -> dict[str, Organization]
 def _load_stationed(session: Session, data: dict, orgs: dict, name: str, township: Organization):
     """派驻: police stations, tax and market-regulation branches stationed in each township."""
     stem = name[:-1]
+    stem_en = township.name_en.rsplit(" ", 1)[0]  # "Zhengkou Town" → "Zhengkou"
     police = orgs["public_security"]
     _org(session, f"{police.name}{stem}{data['stationed_police_suffix']}", OrgKind.COUNTY_DEPARTMENT,
          short_name=f"{stem}{data['stationed_police_suffix']}", parent_id=police.id,
+         name_en=f"{stem_en} {data['stationed_police_suffix_en']}, {police.name_en}",
          township_id=township.id, is_stationed=True)
     for dept in data["departments"]:
         suffix = dept.get("stationed_suffix")
@@ -80,7 +85,7 @@ def _load_stationed(session: Session, data: dict, orgs: dict, name: str, townshi
             parent = orgs[dept["name"]]
             _org(session, f"{parent.name}{stem}{suffix}", OrgKind.COUNTY_DEPARTMENT,
                  short_name=f"{stem}{suffix}", parent_id=parent.id, township_id=township.id,
-                 is_stationed=True)
+                 name_en=f"{stem_en} {dept['stationed_suffix_en']}, {parent.name_en}", is_stationed=True)
 
 
 # username, display name, organization key, roles, certificate number or None
