@@ -53,8 +53,18 @@ def overdue_chart(figures: list[dict]) -> Markup:
                             colour="#b42318")
 
 
+def _clip(name: str, width: int = 28) -> str:
+    """As much of a name as fits beside a bar: 14 Chinese characters, or about 28 Latin letters."""
+    used = 0
+    for i, char in enumerate(name):
+        used += 2 if ord(char) > 0x2E80 else 1
+        if used > width:
+            return name[:i]
+    return name
+
+
 def cases_chart(rows: list[tuple[str, str, int]]) -> Markup:
     """Cases per catalogue item."""
     top = max([count for _code, _name, count in rows] + [1])
-    return bar_chart([(code, count, f"{count} {name[:14]}") for code, name, count in rows], maximum=top,
+    return bar_chart([(code, count, f"{count} {_clip(name)}") for code, name, count in rows], maximum=top,
                      colour="#1d4ed8")

@@ -153,11 +153,8 @@ def _complete(page, site, username: str, task_title: str, fields: dict) -> None:
     _logout(page)
 
 
-def test_entrustment_scenario_end_to_end(site, browser, clock):
-    """A county officer entrusts two items (第20条); review returns once, then approves; the
-    township accepts; the public page shows the letter and the power list has the items."""
-    page = _page(browser)
-    _login(page, site, "nyj_officer")
+def draft_entrustment(page, site) -> None:
+    """县农业农村局's start form filled in: 郑口镇, the items, the letter's terms (not yet submitted)."""
     page.goto(f"{site['url']}/procedures/entrustment")
     page.select_option("#township_id", str(_org_id(site, "郑口镇")))
     for code in ITEMS:
@@ -167,6 +164,14 @@ def test_entrustment_scenario_end_to_end(site, browser, clock):
     page.fill("#term_end", "2026-12-31")
     page.fill("#responsibilities", "郑口镇以县农业农村局名义实施；")
     page.fill("#supervision", "县农业农村局每季度检查案卷。")
+
+
+def test_entrustment_scenario_end_to_end(site, browser, clock):
+    """A county officer entrusts two items (第20条); review returns once, then approves; the
+    township accepts; the public page shows the letter and the power list has the items."""
+    page = _page(browser)
+    _login(page, site, "nyj_officer")
+    draft_entrustment(page, site)
     _shot(page, "entrustment-draft")
     page.click("form[action='/procedures/entrustment'] button[type=submit]")
     page.wait_for_url("**/instances/*")

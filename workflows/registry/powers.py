@@ -191,6 +191,26 @@ DUTIES = {
 }
 
 
+# The same duties in English, for English pages (township's, department's).
+DUTIES_EN = {
+    DelegationMode.GRANT: (
+        "Files, investigates, decides and enforces cases in the township government's own name and bears "
+        "the legal liability; builds up its enforcement capacity (Art. 24)",
+        "Professional guidance, training, coordination and supervision; takes part in the periodic "
+        "evaluation (Art. 24)"),
+    DelegationMode.ENTRUST: (
+        "Acts within the entrusted scope in the entrusting organ's name and may not entrust further (Art. 20)",
+        "Supervises the entrusted township's acts and bears the legal liability for their consequences (Art. 20)"),
+    DelegationMode.STATUTORY: (
+        "Exercises the statutory powers that laws and regulations confer directly, and bears the legal liability",
+        "Professional guidance"),
+    DelegationMode.ASSIST: (
+        "Daily patrols, discovering and reporting, dissuading and stopping, assisting investigations "
+        "(assistance, Art. 26)",
+        "Has jurisdiction, acts and bears the legal liability (Arts. 22–23)"),
+}
+
+
 def responsibility_list(session: Session, township: str | int, on: date) -> list[dict]:
     """责任清单: per item the township's duties and the accountable and supervising organs."""
     rows = []
@@ -206,6 +226,7 @@ def responsibility_list(session: Session, township: str | int, on: date) -> list
             "accountable_org": c.responsible_subject.name, "accountable": accountable,
             "supervising_org": supervising.name if supervising else None,
             "township_duties": town_duty, "department_duties": dept_duty,
+            "township_duties_en": DUTIES_EN[mode][0], "department_duties_en": DUTIES_EN[mode][1],
             "document_no": c.document_no, "basis": c.basis,
         })
     return rows
