@@ -149,9 +149,9 @@ def test_every_department_with_items_has_a_legal_reviewer_第58条(session, cloc
     assert legal_office in reviewed
 
 
+@LOADED
 def test_every_organization_and_item_has_an_english_name(session, clock):
     """English pages print name_en (issue 10 §5): the sample leaves none of its organs or items without one."""
-    load_gucheng_sample(session, clock)
     assert session.scalars(select(Organization.name).where(Organization.name_en.is_(None))).all() == []
     assert session.scalars(select(PowerItem.code).where(PowerItem.name_en.is_(None))).all() == []
     organ = session.scalars(select(Organization).where(Organization.name == "郑口镇综合行政执法队")).one()
