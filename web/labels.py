@@ -89,6 +89,33 @@ def _bilingual(zh: str, en: str) -> LazyString:
     return LazyString(lambda: local_name(zh, en))
 
 
+# Audit actions as the instance's record (执法全过程记录, 行政处罚法 第47条) lists them; the test
+# tests/web/test_audit_labels.py finds every action the code writes and fails on one without a label.
+AUDIT_ACTIONS = {
+    "instance.started": _l("流程发起"), "instance.woken": _l("定时唤醒"), "instance.cancelled": _l("撤销流程"),
+    "instance.error": _l("流程出错"), "message.delivered": _l("收到消息"), "task.claimed": _l("认领任务"),
+    "task.released": _l("退回任务"), "task.completed": _l("办理任务"),
+    "deadline.started": _l("开始计算期限"), "deadline.extended": _l("延长期限"), "deadline.met": _l("按期办结"),
+    "deadline.paused": _l("中止计算期限"), "deadline.resumed": _l("恢复计算期限"), "deadline.cancelled": _l("撤销期限"),
+    "deadline.warned": _l("期限预警"), "deadline.expired": _l("期限届满"),
+    "deadline.interrupt_not_waiting": _l("期限届满（流程未在等待）"), "deadline.interrupt_failed": _l("期限届满处理失败"),
+    "case.archived": _l("案件归档"), "case.court_application": _l("申请法院强制执行"),
+    "payment.deferred": _l("批准延期或分期缴纳"), "payment.recorded": _l("登记缴纳罚款"),
+    "summary.filed": _l("简易程序备案"), "summary.decided": _l("当场作出处罚决定"),
+    "summary.cash_handed_over": _l("当场收缴罚款交至机关"), "summary.fine_deposited": _l("罚款缴付银行"),
+    "clue.file": _l("线索核查：立案"), "clue.not_file": _l("线索核查：不予立案"),
+    "catalogue.items_imported": _l("导入事项目录"), "delegations.imported": _l("导入赋权委托"),
+    "deadline_rules.upserted": _l("更新期限规则"), "sample.loaded": _l("载入示例数据"),
+    "token.issued": _l("签发接口令牌"), "token.revoked": _l("吊销接口令牌"), "user.login": _l("用户登录"),
+    "audit.rekeyed": _l("更换审计密钥"),
+    "delegation.added": _l("登记赋权委托"), "delegation.revoked": _l("撤销赋权委托"),
+    "delegation.status": _l("变更赋权委托状态"), "certificate.added": _l("登记执法证件"),
+    "certificate.revoked": _l("注销执法证件"), "evidence.added": _l("登记证据"),
+    "user.created": _l("创建用户"), "user.updated": _l("修改用户"), "membership.added": _l("授予角色"),
+    "membership.removed": _l("撤销角色"), "organization.created": _l("创建机构"),
+}
+LABELS.update(AUDIT_ACTIONS)
+
 # Procedures and their starts, from workflows.procedures.ALL (the one list that names them).
 LABELS.update({key: _bilingual(zh, en) for key, (zh, en) in procedure_labels().items()})
 
@@ -131,6 +158,11 @@ def period(amount, unit) -> str:
     return f"{amount} {label(unit)}" if is_english() else f"{amount}{label(unit)}"
 
 
+def task_names(view: dict) -> dict[str, str]:
+    """BPMN task id → the task's title in the page's language, for an instance's record."""
+    return {t["task"]: bilingual(t["title"]) for t in view.get("tasks", []) if t.get("title")}
+
+
 def localtime(instant) -> str:
     """A UTC instant shown in Asia/Shanghai time, to the minute."""
     if instant is None:
@@ -141,6 +173,7 @@ def localtime(instant) -> str:
 def init_app(app: Flask) -> None:
     """Expose `label`, `localtime`, `task_title`/`one_language` filters and `field_label`."""
     app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["task_names"] = task_names
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals["period"] = period
     app.jinja_env.filters["task_title"] = bilingual
