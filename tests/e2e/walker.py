@@ -87,8 +87,9 @@ class Walker:
         self._n += 1
         folder = self.shots / self.procedure
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self._n:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        path = folder / f"{self._n:02d}-{name}.jpg"
+        # JPEG: encoded in half the time of PNG on long pages, and as readable.
+        self.page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
         return str(path)
 
     # --- starting -------------------------------------------------------------
