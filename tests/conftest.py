@@ -88,3 +88,18 @@ def session(session_factory):
 def clock():
     """A fixed clock at 2026-03-02 09:00 Asia/Shanghai (a Monday, a working day)."""
     return FixedClock(TEMPLATE_AT)
+
+
+# The longest files first: pytest-xdist (`--dist loadfile`) hands out whole files in collection
+# order, and a long file handed out last keeps one worker busy after the other has finished.
+LONG_FILES = ("e2e/test_procedure_walks.py", "web/test_endpoint_walk.py", "e2e/test_browser.py",
+              "web/test_openapi.py", "web/test_api_schemathesis.py", "e2e/test_viewer_browser.py",
+              "web/test_languages.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Put the long files' tests at the front, each file's tests in their own order."""
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, name in enumerate(LONG_FILES) if path.endswith(name)), len(LONG_FILES))
+    items.sort(key=rank)  # stable: the order within a file and among the others is kept
