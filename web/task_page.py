@@ -11,21 +11,17 @@ from models import (
     Case,
     Deadline,
     DeadlineStatus,
-    HumanTask,
-    Membership,
     Organization,
-    OrgKind,
     PowerItem,
     User,
 )
-from web.names import org_name
+from web.names import org_name, punct
 from workflows.core.clock import SHANGHAI
+from workflows.core.pickers import Option
 
 # Keys of instance data that form a delegation draft (委托书 / 赋权方案, 行政处罚法 第20、24条).
 RUNNING = (DeadlineStatus.PENDING, DeadlineStatus.WARNED, DeadlineStatus.OVERDUE, DeadlineStatus.PAUSED)
 DRAFT_KEYS = ("authority", "term_start", "term_end", "responsibilities", "supervision", "note")
-# Form fields that hold a user id (shown and picked by the person's name, never the id).
-USER_FIELD_SUFFIXES = ("chair_id", "_user_id")
 
 
 def _codes_in(data: dict) -> list[str]:
@@ -57,33 +53,26 @@ def subject(session: Session, view: dict, data: dict) -> dict:
             "case": case, "proposed": {k: data[k] for k in ("proposed_decision", "proposed_fine") if data.get(k)}}
 
 
-def is_user_field(name: str) -> bool:
-    """A form field that names a person by user id (the hearing chair, 第64条)."""
-    return name.endswith(USER_FIELD_SUFFIXES)
-
-
-def is_org_field(name: str) -> bool:
-    """A form field that names an organization by id (designated or assigned organ)."""
-    return name.endswith("_org_id")
-
-
-def _named(submitted: dict, users: dict, orgs: dict) -> dict:
-    """Submitted values with user and organization ids replaced by names, as people read them."""
-    return {k: users.get(v, v) if is_user_field(k) else orgs.get(v, v) if is_org_field(k) else v
-            for k, v in submitted.items()}
+def _named(submitted: dict, fields: dict, users: dict, orgs: dict) -> dict:
+    """Submitted values with picked people and organizations named, as people read them (never the id)."""
+    kinds = {name: f["type"] for name, f in fields.items()}
+    return {k: users.get(v, v) if kinds.get(k) == "person" else orgs.get(v, v) if kinds.get(k) == "organization"
+            else v for k, v in submitted.items()}
 
 
 def earlier_decisions(session: Session, view: dict, current_id: int) -> list[dict]:
     """Completed tasks of the instance with what was submitted and by whom, oldest first."""
     done = [t for t in view["tasks"] if t["state"] == "completed" and t["id"] != current_id]
-    given = [(k, v) for t in done for k, v in (t.get("submitted") or {}).items() if isinstance(v, int)]
-    user_ids = {t["completed_by"] for t in done if t["completed_by"]} | {v for k, v in given if is_user_field(k)}
+    fields = {t["id"]: {f["name"]: f for f in (t.get("form") or {}).get("fields", [])} for t in done}
+    given = [(fields[t["id"]].get(k, {}).get("type"), v) for t in done
+             for k, v in (t.get("submitted") or {}).items() if isinstance(v, int)]
+    user_ids = {t["completed_by"] for t in done if t["completed_by"]} | {v for kind, v in given if kind == "person"}
     users = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids or {-1}))).all())
     orgs = {o.id: org_name(o) for o in session.scalars(select(Organization).where(
-        Organization.id.in_({v for k, v in given if is_org_field(k)} or {-1})))}
+        Organization.id.in_({v for kind, v in given if kind == "organization"} or {-1})))}
     return [{"title": t["title"], "at": t["completed_at"], "by": users.get(t["completed_by"], ""),
-             "fields": {f["name"]: f for f in (t.get("form") or {}).get("fields", [])},
-             "submitted": _named(t.get("submitted") or {}, users, orgs)} for t in done]
+             "fields": fields[t["id"]], "submitted": _named(t.get("submitted") or {}, fields[t["id"]], users, orgs)}
+            for t in done]
 
 
 def open_deadlines(session: Session, instance_id: int) -> list[Deadline]:
@@ -129,22 +118,8 @@ def item_options(session: Session, view: dict, data: dict) -> list[PowerItem]:
     return list(session.scalars(query))
 
 
-def user_options(session: Session, task: HumanTask, case: Case | None) -> list[User]:
-    """People a task may name (a hearing chair): active members of the task's organization who did not
-    investigate the case (行政处罚法 第64条第四项: 听证由非本案调查人员主持)."""
-    investigators = {o.user_id for o in case.officers} if case is not None else set()
-    members = session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.organization_id == task.organization_id, User.is_active.is_(True)).distinct().order_by(User.id))
-    return [u for u in members if u.id not in investigators]
-
-
-def org_options(session: Session, task: HumanTask, view: dict) -> list[Organization]:
-    """Organizations a task may name: the township's own organs first, then the county's."""
-    township = view.get("township_id")
-    organs = list(session.scalars(select(Organization).where(
-        Organization.township_id == township, Organization.kind == OrgKind.TOWNSHIP_ORGAN)
-        .order_by(Organization.position, Organization.id))) if township else []
-    county = list(session.scalars(select(Organization).where(Organization.kind.in_((
-        OrgKind.COUNTY_GOVERNMENT, OrgKind.COUNTY_DEPARTMENT, OrgKind.TOWNSHIP)),
-        Organization.is_stationed.is_(False)).order_by(Organization.kind, Organization.id)))
-    return organs + county
+def option_text(option: Option) -> str:
+    """A choice as a select shows it: an organization's name, or a person's name with their organization."""
+    if option.org is None:
+        return org_name(option)
+    return f"{option.name}{punct('（')}{org_name(option.org)}{punct('）')}"

@@ -48,6 +48,12 @@ class Task(MethodView):
         task = visible_task(db(), caller(), task_id)
         instance = visible_instance(db(), caller(), task.instance_id)
         row = processes.task_to_dict(task, instance.process_id, forms())
+        if task.state in ("ready", "claimed"):
+            data = processes.task_data(db(), current_app.extensions["quanze"].workflow_engine(), task)
+            choices = processes.task_options(db(), forms(), instance.process_id, task, data)
+            for field in row["form"]["fields"]:
+                if field["name"] in choices:
+                    field["options"] = [o.to_dict() for o in choices[field["name"]]]
         return {**row, "process_id": instance.process_id, "form_schema": form_json_schema(row["form"])}
 
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from web.schemas.common import PageMeta
+from workflows.core.forms import FIELD_TYPES
+
+
+class OrgChoiceOut(Schema):
+    """An organization a person is chosen in."""
+
+    id = fields.Integer()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+
+
+class ChoiceOut(OrgChoiceOut):
+    """One choice of a person or organization field: the id to send and the names to show."""
+
+    org = fields.Nested(OrgChoiceOut, allow_none=True, metadata={"description": "a person's organization"})
 
 
 class FormFieldOut(Schema):
     """One declared input of a task's form."""
 
     name = fields.String()
-    type = fields.String(metadata={"enum": ["str", "int", "decimal", "date", "bool", "choice",
-                                            "item_codes", "text"]})
+    type = fields.String(metadata={"enum": list(FIELD_TYPES)})
     required = fields.Boolean()
     choices = fields.List(fields.String())
     min = fields.Raw(allow_none=True, metadata={"type": "number", "nullable": True})
@@ -20,6 +34,9 @@ class FormFieldOut(Schema):
     max_length = fields.Integer(allow_none=True)
     label_zh = fields.String()
     label_en = fields.String()
+    source = fields.String(allow_none=True, metadata={"description": "the picker of a person or organization field"})
+    options = fields.List(fields.Nested(ChoiceOut), metadata={
+        "description": "an open task's person or organization choices (GET /tasks/{id}); send the id"})
 
 
 class FormOut(Schema):

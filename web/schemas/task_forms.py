@@ -34,6 +34,7 @@ _JSON_TYPES = {
     "int": {"type": "integer"}, "decimal": {"type": "number"}, "bool": {"type": "boolean"},
     "date": {"type": "string", "format": "date"},
     "item_codes": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "person": {"type": "integer"}, "organization": {"type": "integer"},
 }
 
 
@@ -45,6 +46,8 @@ def form_json_schema(form_decl: dict) -> dict:
         prop["title"] = f"{field['label_zh'] or field['name']} / {field['label_en'] or field['name']}"
         if field["choices"]:
             prop["enum"] = list(field["choices"])
+        if "options" in field:  # an open task's people or organizations: only their ids are accepted
+            prop["enum"] = [o["id"] for o in field["options"]]
         if field["max_length"]:
             prop["maxLength"] = field["max_length"]
         for bound, key in (("min", "minimum"), ("max", "maximum")):

@@ -99,9 +99,8 @@ def _task_page(task_id: int, errors=None, values=None, status=200):
         values=values if values is not None else page.prefill(form, data), now=now(), me=principal(),
         subject=subject, decisions=page.earlier_decisions(db(), view, task.id),
         deadlines=page.open_deadlines(db(), view["id"]), days_left=page.days_left(task.due_at, now()),
-        item_options=page.item_options(db(), view, data), org_options=page.org_options(db(), task, view),
-        user_options=page.user_options(db(), task, subject["case"]) if is_open else [],
-        is_user_field=page.is_user_field, is_org_field=page.is_org_field,
+        item_options=page.item_options(db(), view, data), option_text=page.option_text,
+        pick_options=processes.task_options(db(), forms(), view["process_id"], task, data) if is_open else {},
         evidence=instance_evidence(db(), task.instance_id)), status
 
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from workflows.core.errors import ValidationFailed
+from workflows.core.errors import QuanzeError, ValidationFailed
+from workflows.core.pickers import PICK_TYPES, PickContext, Picker, Picks
 
-FIELD_TYPES = ("str", "int", "decimal", "date", "bool", "choice", "item_codes", "text")
+# person / organization hold an id (int) picked from what the field's `source` offers the task.
+FIELD_TYPES = ("str", "int", "decimal", "date", "bool", "choice", "item_codes", "text", *PICK_TYPES)
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,15 @@ class Field:
     max_length: int | None = None
     label_zh: str = ""
     label_en: str = ""
+    source: str | None = None  # the picker of a person or organization field (workflows.core.pickers)
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"unknown field type {self.type!r} for {self.name}")
         if self.type == "choice" and not self.choices:
             raise ValueError(f"choice field {self.name} needs choices")
+        if (self.type in PICK_TYPES) != bool(self.source):
+            raise ValueError(f"field {self.name}: a person or organization field, and only one, names its source")
         object.__setattr__(self, "choices", tuple(self.choices))
 
     def to_dict(self) -> dict:
@@ -38,6 +43,7 @@ class Field:
             "name": self.name, "type": self.type, "required": self.required,
             "choices": list(self.choices), "min": self.min, "max": self.max,
             "max_length": self.max_length, "label_zh": self.label_zh, "label_en": self.label_en,
+            "source": self.source,
         }
 
 
@@ -63,6 +69,7 @@ class FormRegistry:
 
     def __init__(self) -> None:
         self._forms: dict[tuple[str, str], Form] = {}
+        self._pickers: dict[str, Picker] = {}
 
     def register(self, process_id: str, task_name: str, form: Form) -> Form:
         """Declare the form of a user task (process id, BPMN task id)."""
@@ -79,9 +86,21 @@ class FormRegistry:
             process_id, _, task_name = form_key.rpartition(".")
         return self._forms.get((process_id, task_name), EMPTY_FORM)
 
+    def register_picker(self, picker: Picker) -> None:
+        """Declare a named source of choices; one name, one picker."""
+        existing = self._pickers.get(picker.name)
+        if existing is not None and existing is not picker:
+            raise ValueError(f"picker {picker.name!r} is declared twice")
+        self._pickers[picker.name] = picker
 
-def _label(f: Field) -> str:
-    return f"{f.label_zh or f.name} / {f.label_en or f.name}"
+    def unknown_sources(self) -> list[str]:
+        """'process.task.field' of every pick field whose source no picker declares (the check lists them)."""
+        return [f"{process}.{task}.{f.name}" for (process, task), form in self._forms.items()
+                for f in form.fields if f.source and f.source not in self._pickers]
+
+    def picks(self, form: Form, context: PickContext) -> Picks:
+        """The choices of the form's pick fields for one task (computed when first asked for)."""
+        return Picks(context, {f.name: self._pickers[f.source] for f in form.fields if f.source})
 
 
 def _check_range(f: Field, value, errors: list[str]) -> None:
@@ -174,12 +193,29 @@ def _clean_item_codes(f: Field, raw, errors: list[str]):
 _CLEANERS = {
     "str": _clean_text, "text": _clean_text, "int": _clean_int, "decimal": _clean_decimal,
     "date": _clean_date, "bool": _clean_bool, "choice": _clean_choice,
-    "item_codes": _clean_item_codes,
+    "item_codes": _clean_item_codes, "person": _clean_int, "organization": _clean_int,
 }
+NOT_OFFERED = "不在可选范围内，请从列表中选择 / not one of the choices offered: pick from the list"
 
 
-def validate(form: Form, data: dict | None) -> dict:
-    """Clean submitted data; raise ValidationFailed listing every field's errors at once."""
+def _check_offered(f: Field, value: int, picks: Picks, errors: list[str], refusals: list[QuanzeError]) -> None:
+    """A picked id must be one the task offers; a picker may name the rule a refused one breaks."""
+    if picks.offers(f.name, value):
+        return
+    rule = picks.explain(f.name, value)
+    if rule is not None:
+        refusals.append(rule)
+    else:
+        errors.append(NOT_OFFERED)
+
+
+def validate(form: Form, data: dict | None, picks: Picks | None = None) -> dict:
+    """Clean submitted data; raise ValidationFailed listing every field's errors at once.
+
+    With `picks`, a person or organization must be one the task offers; a refusal that breaks a
+    rule of law (e.g. an investigator named as hearing chair) is raised, with its article, once
+    every field is otherwise well formed.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -189,18 +225,24 @@ def validate(form: Form, data: dict | None) -> dict:
         name: ["未知字段 / unknown field"] for name in data if name not in known
     }
     cleaned: dict = {}
+    refusals: list[QuanzeError] = []
     for f in form.fields:
         raw = data.get(f.name)
         if raw is None or (isinstance(raw, str) and not raw.strip() and f.type != "bool"):
             if f.required:
-                errors[f.name] = [f"{_label(f)}：必填 / required"]
+                errors[f.name] = ["必填 / required"]
             continue
         field_errors: list[str] = []
         value = _CLEANERS[f.type](f, raw, field_errors)
+        if f.source and picks is not None and not field_errors:
+            _check_offered(f, value, picks, field_errors, refusals)
         if field_errors:
-            errors[f.name] = [f"{_label(f)}：{m}" for m in field_errors]
+            # Keyed by the field, whose label the page prints beside it: each "中文 / English" half whole.
+            errors[f.name] = field_errors
         else:
             cleaned[f.name] = value
     if errors:
         raise ValidationFailed(errors)
+    if refusals:
+        raise refusals[0]
     return cleaned

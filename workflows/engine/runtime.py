@@ -14,6 +14,7 @@ from models import HumanTask, ProcessInstance, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, NotFound, QuanzeError
 from workflows.core.forms import validate
+from workflows.core.pickers import PickContext
 from workflows.engine.access import check_may_act, check_may_cancel
 from workflows.engine.engine import Engine, guarded, require_json_native
 from workflows.engine.messages import route_thrown_messages, start_instance
@@ -133,7 +134,6 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
     """Check, run and save one task completion inside the caller's unit of work."""
     _require_open(row)
     check_may_act(session, row, user, engine.clock.today())
-    cleaned = validate(engine.forms.form_for(instance.process_id, row.task_spec_name, row.form_key), data)
     expected = instance.version
     step = StepContext(session, instance.id, instance.business_key, user.id)
     workflow = engine.load(session, instance, step)
@@ -142,6 +142,9 @@ def _complete_step(session: Session, engine: Engine, row: HumanTask | TaskRow,
     if task is None or task.state != TaskState.READY:
         raise Conflict(f"任务 {row.id} 已失效（流程已推进）/ task {row.id} no longer applies: "
                        f"the process has moved on", task_id=row.id)
+    form = engine.forms.form_for(instance.process_id, row.task_spec_name, row.form_key)
+    # People and organizations only among what this task offers (its data, its organization).
+    cleaned = validate(form, data, engine.forms.picks(form, PickContext(session, task.data, row.organization_id)))
     task.data.update(cleaned)
     guarded(task.run)
     engine.advance(workflow)

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from models import OrgKind, Role
 from workflows.core.forms import EMPTY_FORM, Form, FormRegistry
 from workflows.core.lanes import LaneRegistry, LaneRule
+from workflows.core.pickers import Picker
 from workflows.core.services import ServiceFn, ServiceRegistry, registry_of
 
 # A user task declared without a form (the task is a plain acknowledgement); never "forgotten".
@@ -104,6 +105,8 @@ class Procedure:
     # User task id → why no period runs for it (the article that sets none). Every other user
     # task carries a due date (its BPMN `due` property or its form's `due`); `quanze bpmn check` says so.
     no_deadline: Mapping[str, str] = field(default_factory=dict)
+    # Sources of the choices its person and organization fields offer (Field.source names one).
+    pickers: tuple[Picker, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("forms", "services", "lanes", "no_deadline"):
@@ -132,9 +135,14 @@ def lane_registry(procedures: Iterable[Procedure], default: LaneRule | None = No
 
 
 def form_registry(procedures: Iterable[Procedure]) -> FormRegistry:
-    """Every procedure's user-task forms, keyed by (process id, task id)."""
+    """Every procedure's user-task forms, keyed by (process id, task id), with their pickers."""
     forms = FormRegistry()
     for p in procedures:
         for task, form in p.forms.items():
             forms.register(p.id, task, form)
+        for picker in p.pickers:
+            forms.register_picker(picker)
+    missing = forms.unknown_sources()
+    if missing:
+        raise ValueError(f"pick fields name no declared picker: {', '.join(missing)}")
     return forms

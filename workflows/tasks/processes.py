@@ -9,6 +9,7 @@ from models import AuditEvent, HumanTask, Membership, ProcessInstance, User
 from workflows.core.db import unit_of_work
 from workflows.core.errors import NotFound
 from workflows.core.forms import FormRegistry
+from workflows.core.pickers import Option, PickContext
 from workflows.engine import messages, reading, runtime
 
 start = runtime.start
@@ -71,6 +72,14 @@ def task_to_dict(task: HumanTask, process_id: str | None = None, forms: FormRegi
     if process_id and forms is not None:
         data["form"] = forms.form_for(process_id, task.task_spec_name, task.form_key).to_dict()
     return data
+
+
+def task_options(session: Session, forms: FormRegistry, process_id: str, task: HumanTask,
+                 data: dict) -> dict[str, list[Option]]:
+    """The choices of the task's person and organization fields, exactly those completing it accepts."""
+    form = forms.form_for(process_id, task.task_spec_name, task.form_key)
+    picks = forms.picks(form, PickContext(session, data, task.organization_id))
+    return {name: picks.options(name) for name in picks.pickers}
 
 
 def show_instance(session: Session, instance_id: int, forms: FormRegistry | None = None) -> dict:

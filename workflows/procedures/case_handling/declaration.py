@@ -34,6 +34,7 @@ PROCEDURE = Procedure(
     services=marked_services(steps, defence, discussion, execution),
     rule_keys=(steps.DECIDE_RULE, steps.PUBLISH_RULE, steps.WITHDRAW_RULE, defence.REQUEST_RULE, steps.SERVICE_RULE,
                PAYMENT_RULE, defence.NOTICE_RULE),
+    pickers=(defence.HEARING_CHAIRS,),
     lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
            "TownshipHead": Lane(Role.TOWNSHIP_LEADER, "handling_org_id", also=(Role.COUNTY_OFFICER,)),
            "Execution": Lane(Role.TOWNSHIP_OFFICER, "handling_org_id", also=(Role.COUNTY_OFFICER,))},

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from models import CaseOfficer, User
+from sqlalchemy import select
+
+from models import CaseOfficer, Membership, Organization, User
 from workflows.cases.documents import issue_case_document
 from workflows.cases.records import get_case
 from workflows.core.clock import legal_date, start_of_legal_day
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
+from workflows.core.pickers import PickContext, Picker, person_option
 from workflows.core.services import ServiceContext, service_task
 from workflows.deadlines.records import get_deadline
 from workflows.documents.render import chinese_date
@@ -48,7 +51,7 @@ FORMS = {
         Field("hearing_requested", "bool", required=True, label_zh="当事人要求听证", label_en="Hearing requested"),
         Field("hearing_on", "date", label_zh="听证日期", label_en="Hearing date"),
         Field("hearing_place", "str", max_length=200, label_zh="听证地点", label_en="Hearing place"),
-        Field("hearing_chair_id", "int", min=1, label_zh="听证主持人（非本案调查人员）",
+        Field("hearing_chair_id", "person", source="hearing_chairs", label_zh="听证主持人（非本案调查人员）",
               label_en="Chair (not an investigator)"),
     ]),
     "hold_hearing": Form([
@@ -58,6 +61,32 @@ FORMS = {
         _text("hearing_party_statement", "当事人申辩和质证", "The party's defence and cross-examination", required=True),
     ]),
 }
+
+
+def _investigator_refusal(session, case_id: int, chair: User) -> LegalRuleViolation | None:
+    """第64条第四项: 听证由行政机关指定的非本案调查人员主持 — an investigator may not chair."""
+    if session.scalar(select(CaseOfficer.id).where(CaseOfficer.case_id == case_id, CaseOfficer.user_id == chair.id)):
+        return LegalRuleViolation(
+            f"{chair.display_name} 是本案调查人员，不得主持听证 / {chair.display_name} investigated the case and may "
+            f"not chair its hearing", article=f"{ART_64}第四项", chair_id=chair.id)
+    return None
+
+
+def _chairs(ctx: PickContext) -> list:
+    """Who may chair: active people of the organ the task belongs to (the handling organ), investigators left out."""
+    organ = ctx.session.get(Organization, ctx.organization_id)
+    investigators = set(ctx.session.scalars(select(CaseOfficer.user_id).where(CaseOfficer.case_id == ctx.data["case_id"])))
+    members = ctx.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organization_id == ctx.organization_id, User.is_active.is_(True)).distinct().order_by(User.id))
+    return [person_option(u, organ) for u in members if u.id not in investigators]
+
+
+def _chair_refused(ctx: PickContext, user_id: int) -> LegalRuleViolation | None:
+    chair = ctx.session.get(User, user_id)
+    return _investigator_refusal(ctx.session, ctx.data["case_id"], chair) if chair is not None else None
+
+
+HEARING_CHAIRS = Picker("hearing_chairs", _chairs, _chair_refused)
 
 
 def _zh(day: date) -> str:
@@ -100,11 +129,9 @@ def _check_hearing(ctx: ServiceContext, case, hearing_on, hearing_place, hearing
     chair = ctx.session.get(User, hearing_chair_id) if isinstance(hearing_chair_id, int) else None
     if chair is None:
         raise ValidationFailed({"hearing_chair_id": [f"未知人员：{hearing_chair_id} / unknown user"]})
-    investigators = {o.user_id for o in ctx.session.query(CaseOfficer).filter_by(case_id=case.id)}
-    if chair.id in investigators:
-        raise LegalRuleViolation(
-            f"{chair.display_name} 是本案调查人员，不得主持听证 / {chair.display_name} investigated the case and may "
-            f"not chair its hearing", article=f"{ART_64}第四项", chair_id=chair.id)
+    refusal = _investigator_refusal(ctx.session, case.id, chair)
+    if refusal is not None:
+        raise refusal
     return on, chair, notice
 
 

@@ -35,6 +35,7 @@ RECEIVE = Procedure(
     label_zh="案件移送（接收）", label_en="Case transfer (receiving)",
     forms=steps.RECEIVE_FORMS, services=services_of(steps.answer, steps.designate),
     rule_keys=("transfer_answer", "transfer_designation"),
+    pickers=(steps.DESIGNATED_ORGANS,),
     lanes={"CountyDepartment": Lane(Role.COUNTY_OFFICER, "receiver_org_id"),
            "Township": Lane(Role.TOWNSHIP_OFFICER, "receiver_org_id"),
            "CountyGovernment": Lane(Role.COUNTY_APPROVER, "county_government_id")},

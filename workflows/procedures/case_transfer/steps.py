@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Case, CaseStatus, CaseTransfer, Organization, OrgKind, TransferStatus, User
@@ -19,6 +19,7 @@ from workflows.core.db import unit_of_work
 from workflows.core.errors import Conflict, LegalRuleViolation, NotFound, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.numbering import next_number
+from workflows.core.pickers import PickContext, Picker, org_option
 from workflows.core.services import ServiceContext, service_task
 from workflows.procedures.case_transfer.handover import hand_over_after_step
 from workflows.procedures.periods import (
@@ -46,7 +47,8 @@ _ANSWER = Form([
     Field("objection_reason", "text", max_length=2000, label_zh="异议理由", label_en="Objection reason"),
 ])
 RECEIVE_FORMS = {"answer_township": _ANSWER, "answer_department": _ANSWER, "designate": Form([
-    Field("designated_org_id", "int", required=True, min=1, label_zh="指定管辖机关", label_en="Designated organ"),
+    Field("designated_org_id", "organization", required=True, source="designated_organs", label_zh="指定管辖机关",
+          label_en="Designated organ"),
     Field("designation_note", "text", required=True, max_length=2000, label_zh="指定理由", label_en="Reasons"),
 ])}
 
@@ -185,6 +187,26 @@ def answer(ctx: ServiceContext, transfer_id: int, answer: str, objection_reason)
                                              instance_id=ctx.instance_id, org_id=county.id,
                                              case_ref=t.receiver_key)
     return {"outcome": "objected"}
+
+
+DESIGNABLE = (OrgKind.COUNTY_DEPARTMENT, OrgKind.TOWNSHIP)  # organs that handle cases in their own name
+
+
+def _designable(ctx: PickContext) -> list:
+    """第25条: the county designates the sender, the receiver, the case's township or a county department
+    (the two organs in dispute first); never another township's organs."""
+    t = ctx.session.get(CaseTransfer, ctx.data["transfer"]["transfer_id"])
+    township = ctx.session.get(Case, t.case_id).township_id
+    parties = [t.sender_org_id, t.receiver_org_id, township]
+    rows = ctx.session.scalars(select(Organization).where(
+        Organization.kind.in_(DESIGNABLE), Organization.is_active.is_(True),
+        or_(Organization.id.in_(parties), (Organization.kind == OrgKind.COUNTY_DEPARTMENT)
+            & Organization.is_stationed.is_(False))).order_by(Organization.position, Organization.id))
+    first = {org_id: n for n, org_id in enumerate(dict.fromkeys(parties))}
+    return [org_option(o) for o in sorted(rows, key=lambda o: first.get(o.id, len(first)))]
+
+
+DESIGNATED_ORGANS = Picker("designated_organs", _designable)
 
 
 @service_task("transfer.designate")

@@ -25,6 +25,7 @@ PROCEDURE = Procedure(
     label_zh="工单受理", label_en="Work order",
     forms=steps.FORMS, services=marked_services(steps),
     rule_keys=(*steps.DISPATCH_RULE.values(), *steps.FEEDBACK_RULE.values()),
+    pickers=(steps.DISPATCH_ORGANS,),
     lanes={"Township": Lane(Role.TOWNSHIP_OFFICER, "township_id"),
            "TownshipOrgan": Lane(Role.TOWNSHIP_OFFICER, "assigned_org_id"),
            "CountyPlatform": Lane(Role.COUNTY_OFFICER, "assigned_org_id")},

@@ -19,6 +19,7 @@ from workflows.core.directory import find_item
 from workflows.core.errors import LegalRuleViolation, ValidationFailed
 from workflows.core.forms import Field, Form
 from workflows.core.numbering import next_number
+from workflows.core.pickers import PickContext, Picker, org_option
 from workflows.core.services import ServiceContext, service_task
 from workflows.deadlines.records import cancel as cancel_deadline
 from workflows.procedures.periods import meet_period, org_or_404, require_member, start_period
@@ -35,7 +36,8 @@ DISPATCH_RULE = {"general": "wo_dispatch_general", "emergency": "wo_dispatch_eme
 FEEDBACK_RULE = {"general": "wo_feedback_general", "emergency": "wo_feedback_emergency"}
 
 _DISPATCH = Form([
-    Field("assigned_org_id", "int", required=True, min=1, label_zh="承办机构", label_en="Handling organ"),
+    Field("assigned_org_id", "organization", required=True, source="dispatch_organs", label_zh="承办机构",
+          label_en="Handling organ"),
     Field("dispatch_note", "text", max_length=2000, label_zh="派单说明", label_en="Dispatch note"),
 ])
 _HANDLE = Form([
@@ -118,6 +120,28 @@ def _dispatch_target(session: Session, order: WorkOrder, target_org_id: int) -> 
         f"{target.name} 不是本乡镇的内设机构，也不是县级平台，不能派单 / {target.name} is neither an "
         f"organ of this township nor the county platform", article=ART_DISPATCH,
         work_order=order.number, target_org_id=target.id)
+
+
+def _dispatchable(ctx: PickContext) -> list:
+    """派单目录: the township's own active organs, then the county platform one level up (第11–12条)."""
+    organs = ctx.session.scalars(select(Organization).where(
+        Organization.kind == OrgKind.TOWNSHIP_ORGAN, Organization.township_id == ctx.data["township_id"],
+        Organization.is_active.is_(True)).order_by(Organization.position, Organization.id))
+    return [org_option(o) for o in (*organs, single_org(ctx.session, OrgKind.COUNTY_GOVERNMENT))]
+
+
+def _dispatch_refused(ctx: PickContext, org_id: int) -> LegalRuleViolation | None:
+    """Another township's organ (or a department) breaks the dispatch rule; say so with its article."""
+    if ctx.session.get(Organization, org_id) is None:
+        return None
+    try:
+        _dispatch_target(ctx.session, ctx.session.get(WorkOrder, ctx.data["work_order_id"]), org_id)
+    except LegalRuleViolation as refusal:
+        return refusal
+    return None
+
+
+DISPATCH_ORGANS = Picker("dispatch_organs", _dispatchable, _dispatch_refused)
 
 
 @service_task("work_order.open")
