@@ -40,9 +40,9 @@ def test_the_dispatch_picker_filters_and_names_organs_in_both_languages(site, br
     page.fill("#task-form input.pick-filter", "执法")  # the filter box above the long list
     assert page.eval_on_selector(SELECT, VISIBLE) == [n for n in names if "执法" in n]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "task-picker-filter.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "task-picker-filter.jpg"), full_page=True, type="jpeg", quality=80)
     page.click("header a:has-text('English')")
     page.wait_for_url(f"**/tasks/{task_id}")
     english = page.eval_on_selector(SELECT, VISIBLE)
     assert len(english) == len(names) and "Zhengkou Town Comprehensive Administrative Enforcement Team" in english
-    page.screenshot(path=str(SHOTS / "task-picker-english.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "task-picker-english.jpg"), full_page=True, type="jpeg", quality=80)
