@@ -34,7 +34,12 @@ class ProcessInstance(Base):
     """A running procedure: state-only blob plus the columns queries need."""
 
     __tablename__ = "process_instances"
-    __table_args__ = (Index("ix_instance_status_process", "status", "process_id"),)
+    __table_args__ = (
+        Index("ix_instance_status_process", "status", "process_id"),
+        # An instance's township without its row: the row holds the engine's state (kilobytes, a page
+        # or more each), so a department inbox's township list read thousands of pages (issue 10 §11).
+        Index("ix_process_instances_township_of", "id", "township_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
@@ -59,8 +64,9 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        # due_at included: the inbox sorts a department's thousands of open tasks from the index alone.
-        Index("ix_human_task_inbox", "organization_id", "role", "state", "due_at"),
+        # due_at included: the inbox sorts a department's thousands of open tasks from the index alone;
+        # instance_id too, so the inbox's township list joins instances without reading task rows.
+        Index("ix_human_task_inbox", "organization_id", "role", "state", "due_at", "instance_id"),
         UniqueConstraint("spiff_task_id"),
     )
 

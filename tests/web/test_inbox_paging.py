@@ -7,9 +7,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
-from models import HumanTask, User
+from models import HumanTask, Membership, Organization, ProcessInstance, User
 from tests.support.webapp import audit_count, login
 from tests.web.test_procedures_web import _start
 from workflows.accounts.access import principal_for
@@ -75,3 +75,68 @@ def test_api_inbox_is_paged_in_due_order_with_its_facts(client, session_factory,
     for bad in ("page=0", "page_size=0", "page_size=100000", "page=x"):
         response = client.get(f"/api/v1/tasks?{bad}", headers=auth)
         assert response.status_code == 422 and bad.split("=")[0] in response.json["errors"], bad
+
+
+def _department_tasks(session_factory, towns: list[str]) -> dict[str, list[int]]:
+    """For each named township, an instance there with an open task for the department's officer."""
+    with session_factory() as s:
+        seed_i = dict(s.execute(select(ProcessInstance.__table__)).mappings().one())
+        seed_t = dict(s.execute(select(HumanTask.__table__)).mappings().one())
+        officer = s.scalars(select(User).where(User.username == "nyj_officer")).one()
+        org, role = s.execute(select(Membership.organization_id, Membership.role)
+                              .where(Membership.user_id == officer.id)).first()
+        made: dict[str, list[int]] = {}
+        for n, town in enumerate(towns):
+            town_id = s.scalars(select(Organization.id).where(Organization.short_name == town)).one()
+            iid = s.execute(insert(ProcessInstance).values(
+                {**{k: v for k, v in seed_i.items() if k != "id"}, "township_id": town_id,
+                 "business_key": f"dept-{n}"}).returning(ProcessInstance.id)).scalar_one()
+            tid = s.execute(insert(HumanTask).values(
+                {**{k: v for k, v in seed_t.items() if k != "id"}, "instance_id": iid, "organization_id": org,
+                 "role": getattr(role, "value", role), "spiff_task_id": str(uuid.uuid4())})
+                .returning(HumanTask.id)).scalar_one()
+            made.setdefault(town, []).append(tid)
+        s.commit()
+        return made
+
+
+def test_department_inbox_lists_each_township_of_its_tasks_once(client, session_factory):
+    """The township filter of a department's inbox: the townships its open tasks concern, each once, in id
+    order; choosing one shows only its tasks and keeps it selected."""
+    _start(client, session_factory)
+    made = _department_tasks(session_factory, ["青罕镇", "郑口镇", "青罕镇", "建国镇"])
+    with session_factory() as s:
+        ids = dict(s.execute(select(Organization.short_name, Organization.id)
+                             .where(Organization.short_name.in_(made))).all())
+    login(client, "nyj_officer")
+    page = client.get("/tasks").get_data(as_text=True)
+    towns = re.search(r'<select name="township_id">(.*?)</select>', page, re.S).group(1)
+    listed = re.findall(r'<option value="(\d+)">([^<]+)</option>', towns)
+    assert listed == sorted(((str(ids[t]), t) for t in made), key=lambda pair: int(pair[0]))
+    assert set(made["青罕镇"]) <= {int(i) for i in ROW.findall(page)}
+    chosen = client.get(f"/tasks?township_id={ids['青罕镇']}").get_data(as_text=True)
+    assert sorted(int(i) for i in ROW.findall(chosen)) == sorted(made["青罕镇"])
+    assert f'<option value="{ids["青罕镇"]}" selected>青罕镇</option>' in chosen
+
+
+def test_department_inbox_townships_come_from_indexes_on_sqlite(client, session_factory):
+    """Without statistics SQLite would read each instance's row (a page of engine state) for its township;
+    the statement names the covering index and reads no task or instance row."""
+    engine = session_factory.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL plans from its statistics")
+    _start(client, session_factory)
+    _department_tasks(session_factory, ["青罕镇", "郑口镇"])
+    seen = []
+    listener = lambda _c, _cur, statement, params, *_: seen.append((statement, params))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        login(client, "nyj_officer")
+        client.get("/tasks")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    statement, params = next((st, p) for st, p in seen if "SELECT DISTINCT process_instances.township_id" in st)
+    with engine.connect() as conn:
+        plan = " | ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+    assert "COVERING INDEX ix_process_instances_township_of" in plan, plan
+    assert "COVERING INDEX ix_human_task_inbox" in plan, plan

@@ -17,7 +17,7 @@ from web.schemas.common import BaseSchema, load
 from web.views.tasks import acting_user
 from workflows.accounts.access import visible_township_ids
 from workflows.core.clock import start_of_legal_day
-from workflows.deadlines.figures import deadline_figures_by, step_kind_figures, task_figures_by
+from workflows.deadlines.figures import period_figures, task_figures_by
 from workflows.deadlines.notifications import list_notifications, mark_read
 from workflows.deadlines.records import list_deadlines
 from workflows.procedures.case_handling.disclosure import cases_by_item
@@ -88,11 +88,11 @@ def dashboard():
     if not errors:
         span = (start_of_legal_day(start), start_of_legal_day(end + timedelta(days=1)))
         # Township staff see their own township; departments their own; county-wide roles all.
-        figures = deadline_figures_by(db(), start=span[0], end=span[1])  # one pass for both groupings
+        # One pass for both groupings and 按时办结率 per kind of case step (送达、决定、公示) in the same scope.
+        figures = period_figures(db(), start=span[0], end=span[1], townships=town_scope, departments=dept_scope)
         towns = _visible(figures["township"], town_scope)
         depts = _visible(figures["department"], dept_scope)
-        # 按时办结率 per kind of case step (送达、决定、公示), within the same scope.
-        steps = step_kind_figures(db(), start=span[0], end=span[1], townships=town_scope, departments=dept_scope)
+        steps = figures["steps"]
     by_item = [(code, item_name(code, name), n) for code, name, n in cases_by_item(db(), me)]
     return render_template("deadlines/dashboard.html", errors=errors, start=start, end=end,
                            towns=towns, depts=depts, steps=steps, dated=dated, by_item=by_item, cases_chart=cases_chart(by_item),
