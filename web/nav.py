@@ -17,6 +17,11 @@ def todo_count() -> int:
     return g.todo_count
 
 
+def count_known(count: int) -> None:
+    """A page that counted the same open tasks (the unfiltered inbox) spares the header a second count."""
+    g.todo_count = count
+
+
 def init_app(app: Flask) -> None:
     """Expose `todo_count()` to templates."""
     app.jinja_env.globals.update(todo_count=todo_count)

@@ -41,6 +41,9 @@ def test_every_demo_role_sees_the_inbox_link_and_its_count_on_every_page(client,
         assert 'href="/tasks"' in catalogue, f"{username}: 待办 missing from the header of other pages"
         inbox = client.get("/tasks").get_data(as_text=True)
         assert {int(i) for i in re.findall(r'href="/tasks/(\d+)"', inbox)} == expected, username
+        # The unfiltered inbox's total is the badge; a filtered one still shows every open task in the badge.
+        for page in (inbox, client.get("/tasks?due=overdue").get_data(as_text=True)):
+            assert int(COUNT_RE.search(page).group(1)) == len(expected), username
     login(client, "zk_leader")
     assert _header_count(client) == 1
 

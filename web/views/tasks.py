@@ -21,6 +21,7 @@ from models import User
 from web import task_page as page
 from web.auth import login_required, principal
 from web.labels import bilingual
+from web.nav import count_known
 from web.requests import db, end_reads, forms, now
 from web.schemas.common import BaseSchema, form_dict, id_field, load
 from web.schemas.task_forms import html_to_task_data
@@ -80,6 +81,8 @@ def inbox_page():
         # Paged in SQL: a county department can have thousands of open tasks.
         rows = inbox(db(), user, now(), limit=INBOX_PAGE, offset=(page - 1) * INBOX_PAGE, **filters)
         total = inbox_total(db(), user, now(), **filters)
+        if not any(value is not None for value in filters.values()):
+            count_known(total)  # the 待办 badge counts exactly these: the user's roles in their organizations
     pager = {"page": page, "total": total, "pages": max(1, -(-total // INBOX_PAGE)),
              "args": {k: v for k, v in raw.items() if k != "page"}}
     return render_template("tasks/inbox.html", rows=rows, errors=errors, args=raw, pager=pager,
