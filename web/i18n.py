@@ -20,8 +20,14 @@ def select_locale() -> str:
 
 
 def is_english() -> bool:
-    """True when pages are shown in English."""
-    return str(get_locale()).startswith("en")
+    """True when pages are shown in English: kept in `g` beside Flask-Babel's own locale, since a page asks
+    hundreds of times (every label, name and option) and each ask walked Babel's context."""
+    if not has_app_context():
+        return str(get_locale()).startswith("en")
+    found = g.get("_quanze_english")
+    if found is None:
+        found = g._quanze_english = str(get_locale()).startswith("en")
+    return found
 
 
 def local_name(zh: str | None, en: str | None) -> str:
