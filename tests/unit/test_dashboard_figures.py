@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import product
@@ -9,7 +10,15 @@ from itertools import product
 import pytest
 from sqlalchemy import select
 
-from models import Deadline, DeadlineStatus, Organization, OrgKind
+from models import (
+    Deadline,
+    DeadlineStatus,
+    HumanTask,
+    Organization,
+    OrgKind,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from tests.support.deadline_world import build_world
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.db import unit_of_work
@@ -18,6 +27,7 @@ from workflows.deadlines.figures import (
     deadline_figures_by,
     period_figures,
     step_kind_figures,
+    task_figures_by,
 )
 from workflows.deadlines.records import cancel, mark_met, pause, start_deadline
 from workflows.jobs.firing import fire_due
@@ -149,3 +159,43 @@ def test_one_pass_equals_the_figures_asked_for_one_by_one(session, county):
 
 def _other(session) -> int:
     return session.scalars(select(Organization.id).where(Organization.short_name == "青罕镇")).one()
+
+
+def test_open_task_figures_equal_a_plain_count(session, county, clock):
+    """有期限的待办: open dated tasks per township and department (organs and stationed agencies under theirs),
+    overdue ones among them; the top rows by overdue, then open, then id."""
+    world, _stationed = county
+    now = clock.now()
+    orgs = list(session.scalars(select(Organization).order_by(Organization.id)))
+    with unit_of_work(session):
+        definition = ProcessDefinition(process_id="p", file_name="p.bpmn", content_sha256="0" * 64,
+                                       bpmn_xml="<definitions/>", created_at=now)
+        session.add(definition)
+        session.flush()
+        instance = ProcessInstance(definition_id=definition.id, process_id="p", state="{}", version=1,
+                                   started_at=now, updated_at=now)
+        session.add(instance)
+        session.flush()
+        session.add_all(HumanTask(  # per organization: rounds of ready, claimed, completed; some undated
+            instance_id=instance.id, spiff_task_id=str(uuid.uuid4()), task_spec_name="t", title="t", role="r",
+            organization_id=org.id, state=("ready", "claimed", "completed")[r % 3], created_at=now,
+            due_at=None if (r + i) % 4 == 3 else now + timedelta(days=(r + 2 * i) % 5 - 2))
+            for r in range(5) for i, org in enumerate(orgs))
+    scopes = {"township": None, "department": {world.department.id}}
+    figures = task_figures_by(session, now, scopes, limit=2)
+    tasks = [t for t in session.scalars(select(HumanTask)) if t.state in ("ready", "claimed") and t.due_at]
+    for group_by, allowed in scopes.items():
+        counts: dict[int, list[int]] = {}
+        for t in tasks:
+            group = _group(session.get(Organization, t.organization_id), group_by)
+            if group is not None and (allowed is None or group in allowed):
+                pair = counts.setdefault(group, [0, 0])
+                pair[0] += 1
+                pair[1] += t.due_at < now
+        top = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:2]
+        named = {g: session.get(Organization, g) for g, _ in top}
+        assert figures[group_by] == {
+            "open_tasks": sum(n for n, _ in counts.values()), "overdue_tasks": sum(o for _, o in counts.values()),
+            "groups": len(counts), "rows": [{"group_id": g, "name": named[g].short_name or named[g].name,
+                                             "open_tasks": n, "overdue_tasks": o} for g, (n, o) in top]}, group_by
+    assert figures["township"]["groups"] == 2 and figures["department"]["overdue_tasks"] > 0
