@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from models.db import default_database_url, make_engine, make_session_factory
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.cases.storage import DiskBlobStore
 from workflows.core.clock import SystemClock
+from workflows.core.errors import QuanzeError
 from workflows.procedures import build_engine
 from workflows.procedures import forms as procedure_forms
 
@@ -139,3 +142,17 @@ def create_app(config: dict | None = None) -> Flask:
     register_api(app)
     errors.init_app(app)  # after the API, so our handlers replace flask-smorest's
     return app
+
+
+def settle_heap(app: Flask) -> None:
+    """Before serving: build the procedure engine, then move every object alive to the collector's permanent
+    generation (gc.freeze).
+
+    The app, SQLAlchemy and the parsed BPMN are ~160,000 long-lived objects; each full collection walked
+    them all (70-80 ms), and a page that holds thousands of rows triggers one every few requests: that
+    was the dashboard's p95 at 100,000 open tasks. Frozen objects are still freed by reference counting.
+    """
+    with suppress(QuanzeError):  # invalid BPMN: pages still serve; the error shows where the engine is asked for
+        app.extensions["quanze"].workflow_engine()
+    gc.collect()
+    gc.freeze()

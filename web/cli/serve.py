@@ -6,7 +6,7 @@ import click
 from waitress import serve
 
 from scheduler import start_in_process
-from web.app import create_app
+from web.app import create_app, settle_heap
 from workflows.calendar.legal_calendar import LegalCalendar
 from workflows.core.errors import QuanzeError
 
@@ -31,6 +31,7 @@ def serve_cmd(state, host: str, port: int, threads: int, no_scheduler: bool) -> 
     """Serve the site with waitress; the scheduler runs in-process unless told otherwise."""
     app = create_app({"ENGINE": state.engine, "CLOCK": state.clock})
     scheduler = None if no_scheduler else _start_scheduler(state, app)
+    settle_heap(app)  # after the scheduler built the engine: the long-lived heap stays out of collections
     click.echo(f"权责 Quanze: http://{host}:{port}/")
     try:
         serve(app, host=host, port=port, threads=threads)
