@@ -46,7 +46,7 @@ def test_error_bodies_are_json_with_a_message(client):
     assert response.status_code == 405 and response.json["message"]
 
 
-EXAMPLES = 10  # per operation, the same cases every run (tests/support/api_cases.py): ~560 requests
+EXAMPLES = 5  # per operation, the same cases every run (tests/support/api_cases.py): ~280 requests
 
 
 def _sweep(app, operations, token_of) -> list[str]:
