@@ -63,8 +63,9 @@ class Walker:
     def login(self, username: str) -> None:
         """The one typed URL: the login page (whoever is signed in signs out first)."""
         if self.user:
-            self.logout()
-        self.page.goto(f"{self.site['url']}/login")
+            self.logout()  # signing out lands on the login page
+        else:
+            self.page.goto(f"{self.site['url']}/login")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", DEMO_PASSWORD)
         self.page.click("form[action='/login'] button[type=submit]")
@@ -74,6 +75,7 @@ class Walker:
     def logout(self) -> None:
         """Sign out through the header button."""
         self.page.click("header form[action='/logout'] button")
+        self.page.wait_for_url("**/login")
         self.user = ""
 
     def sign_in_as(self, username: str) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent
 from web import create_app
-from workflows.sample.gucheng import DEMO_PASSWORD
+from workflows.sample.gucheng import DEMO_PASSWORD, DEMO_USERS
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 # Every procedure: the start pages reach all of them.
@@ -83,3 +83,16 @@ def audit_count(session_factory) -> int:
     """Rows in the audit chain, to show that a refused request wrote nothing."""
     with session_factory() as s:
         return s.scalar(select(func.count(AuditEvent.id)))
+
+
+def one_user_per_role_and_place() -> list[str]:
+    """A demo user for each set of roles at each kind of place: nine department legal reviewers see
+    the same pages, so sweeps over every role sign in as the first of them (and of other repeats)."""
+    seen, users = set(), []
+    for username, _display, place, roles, *_ in DEMO_USERS:
+        kind = ("department" if place.startswith(("故城县", "衡水市")) and not place.endswith("执法队")
+                else "township" if place.endswith("镇") else place)
+        if (tuple(roles), kind) not in seen:
+            seen.add((tuple(roles), kind))
+            users.append(username)
+    return users

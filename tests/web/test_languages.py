@@ -11,7 +11,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from tests.support.webapp import csrf_of, login
+from tests.support.webapp import csrf_of, login, one_user_per_role_and_place
 from tests.web.test_oracles import _case_of
 from tests.web.test_procedures_web import _start
 from web.labels import LABELS, label
@@ -58,20 +58,7 @@ def _crawl(client, limit: int = 40, start: str = "/", per_shape: int | None = No
     return pages
 
 
-def _one_per_role_and_place() -> list[str]:
-    """A demo user for each set of roles at each kind of place: nine department legal reviewers see
-    the same pages, so the crawls sign in as the first of them (and of the other repeated pairs)."""
-    seen, users = set(), []
-    for username, _display, place, roles, *_ in DEMO_USERS:
-        kind = ("department" if place.startswith(("故城县", "衡水市")) and not place.endswith("执法队")
-                else "township" if place.endswith("镇") else place)
-        if (tuple(roles), kind) not in seen:
-            seen.add((tuple(roles), kind))
-            users.append(username)
-    return users
-
-
-CRAWLERS = _one_per_role_and_place()
+CRAWLERS = one_user_per_role_and_place()
 
 
 def _labels(app, lang: str) -> dict[str, str]:
